@@ -1,0 +1,17 @@
+// Jest runs in its native ESM mode (node --experimental-vm-modules, see package.json's "test"), because
+// got and @apollo/server ship only ES modules. ts-jest compiles each TypeScript file to ESM on the fly;
+// the mapper lets sources keep the ".js" suffixes that Node's ESM resolution needs after `tsc`.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  collectCoverageFrom: ['src/**/*.ts', '!src/__generated__/**', '!src/main.ts', '!src/sandbox/main.ts'],
+  coverageReporters: ['text-summary', 'text', 'lcov'],
+  coverageThreshold: { global: { lines: 90 } },
+  testTimeout: 20000,
+};
