@@ -1,0 +1,84 @@
+// Configuration comes from the environment only, validated once at start-up. A bad value stops the
+// process with one line naming the variable, rather than failing on the first request hours later.
+import { z } from 'zod';
+
+export interface Config {
+  /** Port the GraphQL service listens on. */
+  port: number;
+  /** Base URL of HighLevel's API (or of anything speaking its protocol, such as the sandbox). */
+  highLevelApiUrl: string;
+  /** Value of the `Version` header sent upstream. */
+  highLevelApiVersion: string;
+  /** Token used when a request carries no Authorization header; undefined means such requests fail. */
+  highLevelApiToken: string | undefined;
+  /** Upper bound of one upstream request, from connect to the last byte of the body. */
+  highLevelTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A configuration problem: its message is the single line printed before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+// One entry per environment variable: the variable's name, its parser, its default.
+const variables = {
+  PORT: { key: 'port', schema: integer(0, 65535), fallback: '4000' },
+  HIGHLEVEL_API_URL: { key: 'highLevelApiUrl', schema: httpUrl, fallback: 'https://services.leadconnectorhq.com' },
+  HIGHLEVEL_API_VERSION: {
+    key: 'highLevelApiVersion',
+    // Sent as a header: printable ASCII without spaces, so it can never split or inject a header.
+    schema: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'must be 1-64 printable characters without spaces'),
+    fallback: '2021-07-28',
+  },
+  HIGHLEVEL_API_TOKEN: {
+    key: 'highLevelApiToken',
+    schema: z.string().regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces (the token alone, without "Bearer")'),
+    fallback: undefined,
+  },
+  HIGHLEVEL_TIMEOUT_MS: { key: 'highLevelTimeoutMs', schema: integer(1, 600_000), fallback: '10000' },
+  LOG_LEVEL: { key: 'logLevel', schema: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), fallback: 'info' },
+} as const;
+
+/** Environment variable names with their defaults, as the README's configuration table lists them. */
+export const CONFIG_DEFAULTS: Readonly<Record<keyof typeof variables, string | undefined>> = Object.fromEntries(
+  Object.entries(variables).map(([name, variable]) => [name, variable.fallback]),
+) as Record<keyof typeof variables, string | undefined>;
+
+/**
+ * Reads and validates the configuration. An empty variable counts as unset, so `FOO=` in a compose
+ * file means "use the default" rather than "invalid".
+ * @throws ConfigError naming the first variable that is invalid, without echoing its value (it may be a secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config: Record<string, unknown> = {};
+  for (const [name, { key, schema, fallback }] of Object.entries(variables)) {
+    const given = env[name];
+    const raw = given === undefined || given === '' ? fallback : given;
+    if (raw === undefined) {
+      config[key] = undefined;
+      continue;
+    }
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      const reason = parsed.error.issues[0]?.message ?? 'is invalid';
+      throw new ConfigError(`Invalid configuration: ${name} ${reason}`);
+    }
+    config[key] = parsed.data;
+  }
+  return config as unknown as Config;
+}
