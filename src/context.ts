@@ -1,0 +1,45 @@
+// What every resolver receives: the request's own loader (with the request's credentials) and logger.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ConversationLoader } from './loaders.js';
+import type { Logger } from './logger.js';
+import type { HighLevelClient } from './upstream/client.js';
+
+export interface RequestContext {
+  /** Loads conversations with this request's credentials; never shared with another request. */
+  conversations: ConversationLoader;
+  /** Child logger carrying this request's id. */
+  logger: Logger;
+  requestId: string;
+}
+
+export interface ContextDependencies {
+  client: Pick<HighLevelClient, 'getConversation'>;
+  logger: Logger;
+  /** HIGHLEVEL_API_TOKEN: used only when the request brings no Authorization header. */
+  defaultToken: string | undefined;
+}
+
+// A request id from the caller is kept when it is short and printable, so logs can be joined across
+// services; anything else is replaced, so a header cannot forge or break log lines.
+const USABLE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+export function createRequestContext(deps: ContextDependencies, headers: IncomingHttpHeaders): RequestContext {
+  const offered = headers['x-request-id'];
+  const requestId = typeof offered === 'string' && USABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+  return {
+    conversations: new ConversationLoader(deps.client, authorizationFor(headers, deps.defaultToken)),
+    logger: deps.logger.child({ requestId }),
+    requestId,
+  };
+}
+
+/**
+ * The caller's `Authorization` header, forwarded as is; when absent or blank, the configured token as
+ * a bearer token; when neither, undefined.
+ */
+export function authorizationFor(headers: IncomingHttpHeaders, defaultToken: string | undefined): string | undefined {
+  const given = headers.authorization?.trim();
+  if (given) return given;
+  return defaultToken ? `Bearer ${defaultToken}` : undefined;
+}

@@ -1,0 +1,58 @@
+// Per-request loading of conversations.
+//
+// A loader lives exactly as long as one GraphQL request and carries that request's credentials: the
+// token decides whose data HighLevel returns, so a cache shared between requests could serve one
+// caller's conversation to another. Within a request, DataLoader collapses every load of the same id
+// (aliases, list entries, entity references) into one upstream call.
+import DataLoader from 'dataloader';
+import { UnauthenticatedError } from './errors.js';
+import type { HighLevelClient } from './upstream/client.js';
+import type { ConversationRecord } from './upstream/conversation-record.js';
+import { assertValidConversationId } from './upstream/conversation-id.js';
+
+export class ConversationLoader {
+  /** Undefined when the request carries no credentials: then every load fails without a call. */
+  readonly #loader: DataLoader<string, ConversationRecord> | undefined;
+  #upstreamCalls = 0;
+
+  /** @param authorization the `Authorization` value to send, or undefined when the request has none. */
+  constructor(client: Pick<HighLevelClient, 'getConversation'>, authorization: string | undefined) {
+    if (authorization === undefined) return;
+    // One GET per distinct id, all started at once; one result or one error per key, in key order.
+    this.#loader = new DataLoader((ids) => {
+      this.#upstreamCalls += ids.length;
+      return Promise.all(
+        ids.map((id) =>
+          client.getConversation(id, authorization).catch((error: unknown) =>
+            error instanceof Error ? error : new Error(String(error)),
+          ),
+        ),
+      );
+    });
+  }
+
+  /** Upstream requests this loader has made so far (for the per-operation log line). */
+  get upstreamCalls(): number {
+    return this.#upstreamCalls;
+  }
+
+  /**
+   * The conversation with this id. Invalid ids and missing credentials fail here, before DataLoader,
+   * so they never cost an upstream call.
+   */
+  load(id: string): Promise<ConversationRecord> {
+    try {
+      assertValidConversationId(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#loader === undefined) {
+      return Promise.reject(
+        new UnauthenticatedError(
+          'No credentials: send an "Authorization: Bearer <token>" header, or configure HIGHLEVEL_API_TOKEN.',
+        ),
+      );
+    }
+    return this.#loader.load(id);
+  }
+}

@@ -1,0 +1,50 @@
+// Entry point of `npm start`: configuration, logger, service, and an orderly stop on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startService } from './server.js';
+import { SERVICE_VERSION } from './service-info.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const service = await startService({ config, logger });
+  logger.info(
+    { url: service.graphqlUrl, upstream: config.highLevelApiUrl, apiVersion: config.highLevelApiVersion, version: SERVICE_VERSION },
+    'conversations GraphQL service listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    // Log lines are written asynchronously: flush them before exiting, or the last ones are lost.
+    const exit = (code: number) => logger.flush(() => process.exit(code));
+    service.stop().then(
+      () => {
+        logger.info('stopped');
+        exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+// `npm run sandbox`: the sandbox upstream and the service wired together, for trying the service
+// without a HighLevel account. Prints the GraphQL URL, a working token and a ready-to-paste curl.
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startService } from '../server.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS } from './data.js';
+import { startSandboxUpstream } from './upstream.js';
+
+async function main(): Promise<void> {
+  const sandboxPort = Number(process.env.SANDBOX_PORT ?? 4010);
+  if (!Number.isInteger(sandboxPort) || sandboxPort < 0 || sandboxPort > 65535) {
+    throw new ConfigError('Invalid configuration: SANDBOX_PORT must be a whole number from 0 to 65535');
+  }
+  const sandbox = await startSandboxUpstream({ port: sandboxPort, host: '127.0.0.1' });
+  // The service reads the same variables as `npm start`; only the upstream is fixed to the sandbox.
+  const config = { ...loadConfig(process.env), highLevelApiUrl: sandbox.url };
+  const logger = createLogger(config.logLevel);
+  const service = await startService({ config, logger });
+
+  const [locationA, locationB] = SANDBOX_LOCATIONS;
+  const query = `{ conversation(id: "${SANDBOX_IDS.phone}") { id type unreadCount starred assignedTo } }`;
+  const body = JSON.stringify({ query }).replace(/'/g, `'\\''`);
+  process.stdout.write(
+    [
+      '',
+      `Sandbox upstream (HighLevel look-alike): ${sandbox.url}`,
+      `GraphQL service:                         ${service.graphqlUrl}`,
+      '',
+      `Token for "${locationA.name}" (location ${locationA.id}):`,
+      `  ${locationA.token}`,
+      `Token for "${locationB.name}" (location ${locationB.id}):`,
+      `  ${locationB.token}`,
+      '',
+      'Try:',
+      `  curl -s ${service.graphqlUrl} -H 'content-type: application/json' \\`,
+      `    -H 'authorization: Bearer ${locationA.token}' \\`,
+      `    -d '${body}'`,
+      '',
+      `Conversation ids: ${Object.values(SANDBOX_IDS).join(', ')}`,
+      `Ids that fail on purpose: ${Object.values(SANDBOX_FAULT_IDS).join(', ')}`,
+      'Press Ctrl+C to stop.',
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  const stop = () => {
+    void service
+      .stop()
+      .then(() => sandbox.close())
+      .finally(() => logger.flush(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

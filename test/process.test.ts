@@ -1,0 +1,70 @@
+// The built service as a user runs it (`npm start` = node dist/main.js): configuration errors and an
+// orderly stop on SIGTERM. `npm test` builds dist/ before Jest runs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SANDBOX_FAULT_IDS } from '../src/sandbox/data.js';
+import { type SandboxUpstream, startSandboxUpstream } from '../src/sandbox/upstream.js';
+import { LOCATION_A, postGraphQL } from './support/stack.js';
+
+const MAIN = new URL('../dist/main.js', import.meta.url).pathname;
+
+function run(env: Record<string, string>): { child: ChildProcess; stdout: string[]; stderr: string[]; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
+  child.stderr?.on('data', (chunk) => stderr.push(String(chunk)));
+  // 'close', not 'exit': only then has everything the child wrote to stdout and stderr been read.
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout, stderr, exit };
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const lineMatching = (chunks: string[], pattern: RegExp) =>
+  waitFor(() => chunks.join('').split('\n').find((line) => pattern.test(line)), `a line matching ${pattern}`);
+
+let sandbox: SandboxUpstream;
+beforeAll(async () => {
+  expect(existsSync(MAIN)).toBe(true);
+  sandbox = await startSandboxUpstream();
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe('npm start', () => {
+  it('exits with 2 and one line naming the variable when the configuration is invalid', async () => {
+    const { stderr, exit } = run({ HIGHLEVEL_TIMEOUT_MS: 'soon' });
+    expect(await exit).toBe(2);
+    expect(stderr.join('')).toBe('Invalid configuration: HIGHLEVEL_TIMEOUT_MS must be a whole number\n');
+  });
+
+  it('serves, then on SIGTERM finishes the request in flight and exits 0', async () => {
+    const service = run({ PORT: '0', HIGHLEVEL_API_URL: sandbox.url, LOG_LEVEL: 'info' });
+    try {
+      const started = JSON.parse(await lineMatching(service.stdout, /listening/)) as { url: string };
+      const slow = postGraphQL(started.url, `{ conversation(id: "${SANDBOX_FAULT_IDS.slow}") { id } }`, { token: LOCATION_A.token });
+      await waitFor(() => (sandbox.callsFor(SANDBOX_FAULT_IDS.slow) > 0 ? true : undefined), 'the slow request to reach the sandbox');
+      service.child.kill('SIGTERM');
+      const answer = await slow;
+      expect(answer.body).toEqual({ data: { conversation: { id: SANDBOX_FAULT_IDS.slow } } });
+      expect(await service.exit).toBe(0);
+      const lines = service.stdout.join('').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['conversations GraphQL service listening', 'stopping: finishing in-flight requests', 'stopped']),
+      );
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,89 @@
+// Starts the real pieces on loopback for integration tests: the sandbox upstream (a real HTTP server
+// speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
+import { Writable } from 'node:stream';
+import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningService, startService } from '../../src/server.js';
+import { SANDBOX_LOCATIONS } from '../../src/sandbox/data.js';
+import { type SandboxOptions, type SandboxUpstream, startSandboxUpstream } from '../../src/sandbox/upstream.js';
+
+export const [LOCATION_A, LOCATION_B] = SANDBOX_LOCATIONS as unknown as [
+  (typeof SANDBOX_LOCATIONS)[number],
+  (typeof SANDBOX_LOCATIONS)[number],
+];
+
+export interface GraphQLAnswer {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+  };
+}
+
+export interface RequestOptions {
+  variables?: Record<string, unknown>;
+  /** Bearer token to send; `null` sends no Authorization header. Defaults to location A's token. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Stack {
+  sandbox: SandboxUpstream;
+  service: RunningService;
+  /** Every line the service logged, raw. */
+  logs: string[];
+  graphql(query: string, options?: RequestOptions): Promise<GraphQLAnswer>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  options: { config?: Partial<Config>; sandbox?: SandboxOptions } = {},
+): Promise<Stack> {
+  const sandbox = await startSandboxUpstream(options.sandbox);
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const config: Config = {
+    port: 0,
+    highLevelApiUrl: sandbox.url,
+    highLevelApiVersion: '2021-07-28',
+    highLevelApiToken: undefined,
+    highLevelTimeoutMs: 2000,
+    logLevel: 'debug',
+    ...options.config,
+  };
+  const service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1' });
+
+  return {
+    sandbox,
+    service,
+    logs,
+    graphql: (query, requestOptions) => postGraphQL(service.graphqlUrl, query, requestOptions),
+    async stop() {
+      await service.stop();
+      await sandbox.close();
+    },
+  };
+}
+
+export async function postGraphQL(url: string, query: string, options: RequestOptions = {}): Promise<GraphQLAnswer> {
+  const token = options.token === undefined ? LOCATION_A.token : options.token;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables: options.variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLAnswer['body'] };
+}
+
+/** All fields of Conversation, for queries that check the whole translation. */
+export const ALL_FIELDS = 'id contactId locationId deleted inbox type unreadCount assignedTo starred';
