@@ -6,9 +6,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config.js';
 import { type RequestContext, createRequestContext } from './context.js';
+import { ConversationServiceError } from './errors.js';
 import type { Logger } from './logger.js';
 import { operationLogPlugin } from './operation-log.js';
 import { resolvers } from './resolvers/index.js';
@@ -55,6 +58,7 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would
     // stop the server behind our back and re-raise the signal.
     stopOnTerminationSignals: false,
+    formatError: withoutStackForExpectedErrors,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationLogPlugin()],
   });
   await apollo.start();
@@ -125,6 +129,18 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
       client.close();
     },
   };
+}
+
+/**
+ * Outside production Apollo attaches a stack trace to every error. For the errors this service raises on
+ * purpose (a 404 upstream, a bad id) the stack says nothing a client can use, so it is dropped; bugs keep it.
+ */
+function withoutStackForExpectedErrors(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (!(unwrapResolverError(error) instanceof ConversationServiceError) || !formatted.extensions?.stacktrace) {
+    return formatted;
+  }
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
 }
 
 function isRead(req: http.IncomingMessage): boolean {

@@ -68,7 +68,9 @@ describe('the error table, row by row', () => {
 
   it('404 becomes NOT_FOUND', async () => {
     const error = await failure(SANDBOX_IDS.missing);
-    expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { status: 404 } });
+    expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { status: 404, messages: ['Conversation not found'] } });
+    // HighLevel's traceId is passed on, so a client can quote it to HighLevel's support.
+    expect((error.extensions.upstream as { traceId?: unknown }).traceId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toBe(`Conversation "${SANDBOX_IDS.missing}" was not found`);
   });
 

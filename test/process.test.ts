@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
 import { type SandboxUpstream, startSandboxUpstream } from '../src/sandbox/upstream.js';
 import { LOCATION_A, postGraphQL } from './support/stack.js';
 
@@ -53,6 +53,12 @@ describe('npm start', () => {
     const service = run({ PORT: '0', HIGHLEVEL_API_URL: sandbox.url, LOG_LEVEL: 'info' });
     try {
       const started = JSON.parse(await lineMatching(service.stdout, /listening/)) as { url: string };
+      // Expected errors carry no stack trace, even outside production (NODE_ENV is unset here).
+      const missing = await postGraphQL(started.url, `{ conversation(id: "${SANDBOX_IDS.missing}") { id } }`, { token: LOCATION_A.token });
+      expect(missing.body.errors?.[0]?.extensions).toEqual({
+        code: 'NOT_FOUND',
+        upstream: { status: 404, messages: ['Conversation not found'], traceId: expect.any(String) },
+      });
       const slow = postGraphQL(started.url, `{ conversation(id: "${SANDBOX_FAULT_IDS.slow}") { id } }`, { token: LOCATION_A.token });
       await waitFor(() => (sandbox.callsFor(SANDBOX_FAULT_IDS.slow) > 0 ? true : undefined), 'the slow request to reach the sandbox');
       service.child.kill('SIGTERM');

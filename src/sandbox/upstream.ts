@@ -1,6 +1,6 @@
 // A stand-in for HighLevel's `GET /conversations/{conversationId}`: a real HTTP server (node:http only)
 // that answers with the bodies, status codes and rate-limit headers documented in
-// /work/shared/upstream/highlevel-facts.md, so that the GraphQL layer can be exercised end to end
+// ../shared/upstream/highlevel-facts.md (beside this repository), so that the GraphQL layer can be exercised end to end
 // without network access or real tokens. Tests can also inject faults (delays, hangs, resets, odd
 // statuses, bodies that are not JSON) per conversation id.
 //
