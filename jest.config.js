@@ -14,4 +14,5 @@ export default {
   coverageReporters: ['text-summary', 'text', 'lcov'],
   coverageThreshold: { global: { lines: 90 } },
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
