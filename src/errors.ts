@@ -38,14 +38,17 @@ interface ServiceErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error this service raises on purpose. */
+/**
+ * Base class of every error this service raises on purpose. Each subclass names its code once, as a
+ * static, and the base puts it into `extensions.code`.
+ */
 export abstract class ConversationServiceError extends GraphQLError {
-  abstract readonly code: ErrorCode;
+  static readonly code: ErrorCode;
 
-  protected constructor(code: ErrorCode, message: string, options: ServiceErrorOptions = {}) {
+  constructor(message: string, options: ServiceErrorOptions = {}) {
     super(message, {
       extensions: {
-        code,
+        code: (new.target as unknown as { code: ErrorCode }).code,
         ...(options.upstream ? { upstream: options.upstream } : {}),
         ...options.extensions,
       },
@@ -56,45 +59,31 @@ export abstract class ConversationServiceError extends GraphQLError {
 }
 
 export class BadUserInputError extends ConversationServiceError {
-  readonly code = 'BAD_USER_INPUT';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('BAD_USER_INPUT', message, options);
-  }
+  static override readonly code = 'BAD_USER_INPUT';
 }
 
 export class UnauthenticatedError extends ConversationServiceError {
-  readonly code = 'UNAUTHENTICATED';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UNAUTHENTICATED', message, options);
-  }
+  static override readonly code = 'UNAUTHENTICATED';
 }
 
 export class ForbiddenError extends ConversationServiceError {
-  readonly code = 'FORBIDDEN';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('FORBIDDEN', message, options);
-  }
+  static override readonly code = 'FORBIDDEN';
 }
 
 export class NotFoundError extends ConversationServiceError {
-  readonly code = 'NOT_FOUND';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('NOT_FOUND', message, options);
-  }
+  static override readonly code = 'NOT_FOUND';
 }
 
 export class UnprocessableEntityError extends ConversationServiceError {
-  readonly code = 'UNPROCESSABLE_ENTITY';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UNPROCESSABLE_ENTITY', message, options);
-  }
+  static override readonly code = 'UNPROCESSABLE_ENTITY';
 }
 
 export class RateLimitedError extends ConversationServiceError {
-  readonly code = 'RATE_LIMITED';
+  static override readonly code = 'RATE_LIMITED';
+
   /** @param retryAfterSeconds when HighLevel said how long to wait; exposed as `extensions.retryAfter`. */
   constructor(message: string, retryAfterSeconds: number | undefined, options: ServiceErrorOptions = {}) {
-    super('RATE_LIMITED', message, {
+    super(message, {
       ...options,
       extensions: { ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}), ...options.extensions },
     });
@@ -102,29 +91,17 @@ export class RateLimitedError extends ConversationServiceError {
 }
 
 export class UpstreamError extends ConversationServiceError {
-  readonly code = 'UPSTREAM_ERROR';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UPSTREAM_ERROR', message, options);
-  }
+  static override readonly code = 'UPSTREAM_ERROR';
 }
 
 export class UpstreamTimeoutError extends ConversationServiceError {
-  readonly code = 'UPSTREAM_TIMEOUT';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UPSTREAM_TIMEOUT', message, options);
-  }
+  static override readonly code = 'UPSTREAM_TIMEOUT';
 }
 
 export class UpstreamUnreachableError extends ConversationServiceError {
-  readonly code = 'UPSTREAM_UNREACHABLE';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UPSTREAM_UNREACHABLE', message, options);
-  }
+  static override readonly code = 'UPSTREAM_UNREACHABLE';
 }
 
 export class UpstreamInvalidResponseError extends ConversationServiceError {
-  readonly code = 'UPSTREAM_INVALID_RESPONSE';
-  constructor(message: string, options?: ServiceErrorOptions) {
-    super('UPSTREAM_INVALID_RESPONSE', message, options);
-  }
+  static override readonly code = 'UPSTREAM_INVALID_RESPONSE';
 }
