@@ -14,8 +14,7 @@ import { type RequestContext, createRequestContext } from './context.js';
 import { ConversationServiceError } from './errors.js';
 import type { Logger } from './logger.js';
 import { operationLogPlugin } from './operation-log.js';
-import { resolvers } from './resolvers/index.js';
-import { loadTypeDefs } from './schema.js';
+import { createSchema } from './schema.js';
 import { HighLevelClient } from './upstream/client.js';
 
 /** Largest request body accepted; GraphQL documents for this schema are a few KiB at most. */
@@ -51,8 +50,7 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
   );
   const httpServer = http.createServer();
   const apollo = new ApolloServer<RequestContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    schema: createSchema(),
     csrfPrevention: true,
     logger,
     // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would

@@ -12,6 +12,7 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  _FieldSet: { input: unknown; output: unknown; }
 };
 
 /** The communication channel a conversation runs on (HighLevel's numeric `type`). */
@@ -35,14 +36,29 @@ export type ChannelType =
   | 'UNKNOWN';
 
 /**
+ * A HighLevel contact. Owned by another subgraph: this one only knows its id, and the company graph
+ * fills in the rest (name, email, ...) from the subgraph that owns contacts.
+ */
+export type Contact = {
+  __typename?: 'Contact';
+  /** HighLevel's contact id. */
+  id: Scalars['ID']['output'];
+};
+
+/**
  * A conversation thread in HighLevel (LeadConnector): the messages exchanged with one contact of one
  * business location over one channel. Read from HighLevel's `GET /conversations/{conversationId}` with the
- * caller's token, so what comes back is what that token may see.
+ * caller's token, so what comes back is what that token may see. An entity: other subgraphs may
+ * reference a conversation by its `id`.
  */
 export type Conversation = {
   __typename?: 'Conversation';
   /** Identifier of the team member (user) responsible for this conversation; null when nobody is assigned. */
   assignedTo?: Maybe<Scalars['ID']['output']>;
+  /** The team member responsible for this conversation (same id as `assignedTo`); null when unassigned. */
+  assignedUser?: Maybe<User>;
+  /** The contact this conversation is with (same id as `contactId`), for the company graph to join. */
+  contact: Contact;
   /** Identifier of the contact this conversation is with. */
   contactId: Scalars['ID']['output'];
   /** True when the conversation has been moved to the trash (deleted). */
@@ -51,6 +67,8 @@ export type Conversation = {
   id: Scalars['ID']['output'];
   /** True when the conversation is currently shown in the main inbox view. */
   inbox: Scalars['Boolean']['output'];
+  /** The location this conversation belongs to (same id as `locationId`), for the company graph to join. */
+  location: Location;
   /** Identifier of the business location (sub-account) where this conversation takes place. */
   locationId: Scalars['ID']['output'];
   /** True when the user has starred (marked as important) this conversation. False when HighLevel omits it. */
@@ -59,6 +77,13 @@ export type Conversation = {
   type: ChannelType;
   /** Number of messages in this conversation that the user has not read yet. */
   unreadCount: Scalars['Int']['output'];
+};
+
+/** A HighLevel business location (sub-account). Owned by another subgraph; this one only knows its id. */
+export type Location = {
+  __typename?: 'Location';
+  /** HighLevel's location id. */
+  id: Scalars['ID']['output'];
 };
 
 export type Query = {
@@ -85,11 +110,29 @@ export type QueryConversationsArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
+/** A HighLevel team member (user). Owned by another subgraph; this one only knows its id. */
+export type User = {
+  __typename?: 'User';
+  /** HighLevel's user id. */
+  id: Scalars['ID']['output'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -153,41 +196,69 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Conversation: Conversation;
+}>;
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Conversation:
+    ( { __typename: 'Conversation' }
+    & GraphQLRecursivePick<FederationTypes['Conversation'], {"id":true}> );
+}>;
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChannelType: ChannelType;
-  Conversation: ResolverTypeWrapper<ConversationRecord>;
+  Contact: ResolverTypeWrapper<Contact>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Conversation: ResolverTypeWrapper<ConversationRecord>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Location: ResolverTypeWrapper<Location>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  User: ResolverTypeWrapper<User>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Boolean: Scalars['Boolean']['output'];
-  Conversation: ConversationRecord;
+  Contact: Contact;
   ID: Scalars['ID']['output'];
+  Conversation: ConversationRecord;
+  Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
+  Location: Location;
   Query: Record<PropertyKey, never>;
+  User: User;
   String: Scalars['String']['output'];
 }>;
 
-export type ConversationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation']> = ResolversObject<{
+export type ContactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type ConversationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Conversation'] = ResolversParentTypes['Conversation'], FederationReferenceType extends FederationReferenceTypes['Conversation'] = FederationReferenceTypes['Conversation']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Conversation']> | FederationReferenceType, FederationReferenceType, ContextType>;
   assignedTo?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  assignedUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
   contactId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inbox?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
   locationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   starred?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ChannelType'], ParentType, ContextType>;
   unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type LocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Location'] = ResolversParentTypes['Location']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -195,8 +266,15 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   conversations?: Resolver<Array<Maybe<ResolversTypes['Conversation']>>, ParentType, ContextType, RequireFields<QueryConversationsArgs, 'ids'>>;
 }>;
 
+export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
+  Contact?: ContactResolvers<ContextType>;
   Conversation?: ConversationResolvers<ContextType>;
+  Location?: LocationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
 }>;
 
