@@ -1,0 +1,81 @@
+// What HighLevel's responses say about its rate limits. Every response carries X-RateLimit-* headers
+// (see ../shared/upstream/highlevel-facts.md); 429s may carry Retry-After, which HighLevel does not
+// document, so every value here is optional and a missing or malformed one reads as unknown.
+import type { RateLimitScope } from '../errors.js';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface RateLimitState {
+  /** X-RateLimit-Max: requests allowed per burst window. */
+  max?: number;
+  /** X-RateLimit-Remaining: requests left in the current burst window. */
+  remaining?: number;
+  /** X-RateLimit-Interval-Milliseconds: length of the burst window. */
+  intervalMs?: number;
+  /** X-RateLimit-Daily-Remaining: requests left today. */
+  dailyRemaining?: number;
+  /** X-RateLimit-Daily-Reset: when the daily quota resets (epoch ms). */
+  dailyResetAt?: number;
+}
+
+export function readRateLimitHeaders(headers: Headers): RateLimitState {
+  const state: RateLimitState = {};
+  const max = wholeNumber(headers['x-ratelimit-max']);
+  const remaining = wholeNumber(headers['x-ratelimit-remaining']);
+  const intervalMs = wholeNumber(headers['x-ratelimit-interval-milliseconds']);
+  const dailyRemaining = wholeNumber(headers['x-ratelimit-daily-remaining']);
+  const dailyResetAt = wholeNumber(headers['x-ratelimit-daily-reset']);
+  if (max !== undefined && max > 0) state.max = max;
+  if (remaining !== undefined) state.remaining = remaining;
+  if (intervalMs !== undefined && intervalMs > 0) state.intervalMs = intervalMs;
+  if (dailyRemaining !== undefined) state.dailyRemaining = dailyRemaining;
+  if (dailyResetAt !== undefined) state.dailyResetAt = dailyResetAt;
+  return state;
+}
+
+/** A 429 is the daily quota when HighLevel says none is left today; otherwise the burst limit. */
+export function scopeOf429(headers: Headers): RateLimitScope {
+  return readRateLimitHeaders(headers).dailyRemaining === 0 ? 'daily' : 'burst';
+}
+
+/**
+ * Milliseconds until a retry of a 429 can succeed: Retry-After when sent; for the burst limit, one
+ * window (X-RateLimit-Interval-Milliseconds, 10 s when absent); for the daily quota, until
+ * X-RateLimit-Daily-Reset, or the next UTC midnight when HighLevel does not say (assumed).
+ */
+export function retryAfterMsOf429(headers: Headers, now: number = Date.now()): number {
+  const explicit = retryAfterMs(headers, now);
+  if (explicit !== undefined) return explicit;
+  const state = readRateLimitHeaders(headers);
+  if (state.dailyRemaining === 0) {
+    const reset = state.dailyResetAt ?? nextUtcMidnight(now);
+    return Math.max(0, reset - now);
+  }
+  return state.intervalMs ?? DEFAULT_BURST_INTERVAL_MS;
+}
+
+export const DEFAULT_BURST_MAX = 100;
+export const DEFAULT_BURST_INTERVAL_MS = 10_000;
+
+/** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const value = first(headers['retry-after'])?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function nextUtcMidnight(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
+}
+
+function wholeNumber(raw: string | string[] | undefined): number | undefined {
+  const value = first(raw)?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function first(raw: string | string[] | undefined): string | undefined {
+  return Array.isArray(raw) ? raw[0] : raw;
+}
