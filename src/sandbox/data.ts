@@ -206,3 +206,19 @@ export const SANDBOX_SEEDED_FAULTS: ReadonlyMap<string, Fault> = new Map<string,
 export const SANDBOX_FAULT_CONVERSATIONS: readonly SandboxConversation[] = Object.freeze([
   seed(A, { id: SANDBOX_FAULT_IDS.slow, contactId: '1MA40qa613ZvCaOHcAIk', deleted: false, inbox: true, type: 1, unreadCount: 0 }),
 ]);
+
+const GENERATED_PREFIX = 'gen';
+
+/** Id of the i-th generated conversation (see the sandbox's `generatedConversations` option): 20 characters. */
+export function generatedConversationId(index: number): string {
+  return `${GENERATED_PREFIX}${String(index).padStart(17, '0')}`;
+}
+
+/** The generated conversation with this id, when the sandbox has at least that many; else undefined. */
+export function generatedConversation(id: string, count: number): SandboxConversation | undefined {
+  if (!id.startsWith(GENERATED_PREFIX)) return undefined;
+  const index = Number(id.slice(GENERATED_PREFIX.length));
+  if (!Number.isInteger(index) || index < 0 || index >= count || generatedConversationId(index) !== id) return undefined;
+  const channel = (index % 6) + 1;
+  return seed(A, { id, contactId: `gc${String(index).padStart(18, '0')}`, deleted: false, inbox: true, type: channel, unreadCount: index % 5 });
+}

@@ -24,6 +24,7 @@ import {
   SANDBOX_LOCATIONS,
   SANDBOX_SEEDED_FAULTS,
 } from './data.js';
+import { generatedConversation } from './data.js';
 import type { SandboxConversation, SandboxLocation } from './data.js';
 
 export interface SandboxOptions {
@@ -41,6 +42,11 @@ export interface SandboxOptions {
   dailyLimit?: number;
   /** Most recorded requests kept, oldest dropped first; default 10 000; 0 records none (counters still count). */
   requestLogLimit?: number;
+  /**
+   * Extra conversations of location A beyond the seeded ones, with ids `generatedConversationId(0..n-1)`,
+   * for tests that need many distinct ids (pacing under the burst limit); default 0.
+   */
+  generatedConversations?: number;
 }
 
 export type Fault =
@@ -58,7 +64,11 @@ export type Fault =
   /** 200 with an HTML body, like an error page from a CDN in front of the API. */
   | { kind: 'not-json' }
   /** 200 with JSON that is not a conversation. */
-  | { kind: 'invalid-shape' };
+  | { kind: 'invalid-shape' }
+  /** 200 with a conversation padded to `bytes` bytes (an oversized answer). */
+  | { kind: 'oversized'; bytes: number }
+  /** 200 headers and the first half of the body, then nothing more (a body that never finishes). */
+  | { kind: 'stall-body' };
 
 export interface RecordedRequest {
   method: string;
@@ -80,6 +90,8 @@ export interface SandboxUpstream {
   totalCalls(): number;
   /** Requests that targeted this (decoded) id since start or reset(). */
   callsFor(conversationId: string): number;
+  /** How many answers of each HTTP status were sent since start or reset(). */
+  statusCounts(): Readonly<Record<number, number>>;
   /** '*' applies to every id; `times` limits the fault to the next N matching requests (default: unlimited). */
   setFault(conversationId: string | '*', fault: Fault, options?: { times?: number }): void;
   clearFaults(): void;
@@ -93,7 +105,7 @@ export interface SandboxUpstream {
 // Responses
 
 /** What a request ends in: an HTTP reply, silence, or a reset connection. */
-type Outcome = { kind: 'reply'; reply: Reply } | { kind: 'hang' } | { kind: 'reset' };
+type Outcome = { kind: 'reply'; reply: Reply } | { kind: 'hang' } | { kind: 'reset' } | { kind: 'stall' };
 
 interface Reply {
   status: number;
@@ -168,6 +180,13 @@ const CDN_ERROR_PAGE = `<!DOCTYPE html>
 
 function notJsonReply(): Reply {
   return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: CDN_ERROR_PAGE };
+}
+
+/** A real-looking conversation padded with an extra key to `bytes` bytes. */
+function oversizedReply(bytes: number): Reply {
+  const base = { id: 'oversized', contactId: 'c', locationId: 'l', deleted: false, inbox: true, type: 1, unreadCount: 0 };
+  const overhead = JSON.stringify({ ...base, padding: '' }).length;
+  return jsonReply(200, { ...base, padding: 'x'.repeat(Math.max(0, bytes - overhead)) });
 }
 
 function conversationReply(conversation: SandboxConversation): Reply {
@@ -342,6 +361,7 @@ interface Settings extends Limits {
   host: string;
   latencyMs: number;
   requestLogLimit: number;
+  generatedConversations: number;
 }
 
 function settingsFrom(options: SandboxOptions): Settings {
@@ -353,8 +373,9 @@ function settingsFrom(options: SandboxOptions): Settings {
     burstIntervalMs: options.burstIntervalMs ?? 10_000,
     dailyLimit: options.dailyLimit ?? 200_000,
     requestLogLimit: options.requestLogLimit ?? 10_000,
+    generatedConversations: options.generatedConversations ?? 0,
   };
-  for (const key of ['port', 'latencyMs', 'burstLimit', 'burstIntervalMs', 'dailyLimit', 'requestLogLimit'] as const) {
+  for (const key of ['port', 'latencyMs', 'burstLimit', 'burstIntervalMs', 'dailyLimit', 'requestLogLimit', 'generatedConversations'] as const) {
     const value = settings[key];
     if (!Number.isInteger(value) || value < 0) {
       throw new RangeError(`startSandboxUpstream: ${key} must be a non-negative integer, got ${value}`);
@@ -396,6 +417,7 @@ class Sandbox implements SandboxUpstream {
   #requests: RecordedRequest[] = [];
   #total = 0;
   #perId = new Map<string, number>();
+  #statuses = new Map<number, number>();
   /** Aborted by close(): cuts short every pending delay so no timer outlives the sandbox. */
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
@@ -445,6 +467,10 @@ class Sandbox implements SandboxUpstream {
     return this.#perId.get(conversationId) ?? 0;
   }
 
+  statusCounts(): Readonly<Record<number, number>> {
+    return Object.fromEntries(this.#statuses);
+  }
+
   setFault(conversationId: string, fault: Fault, options?: { times?: number }): void {
     this.#faults.set(conversationId, fault, options?.times);
   }
@@ -457,6 +483,7 @@ class Sandbox implements SandboxUpstream {
     this.#requests = [];
     this.#total = 0;
     this.#perId = new Map();
+    this.#statuses = new Map();
     this.#limiter.clear();
     this.#faults.clear();
   }
@@ -487,6 +514,7 @@ class Sandbox implements SandboxUpstream {
     const outcome = await this.#outcome(req, method, rawUrl, target, signal);
     if (outcome.kind === 'hang') return; // close() or the client ends the socket
     if (this.#settings.latencyMs > 0) await sleep(this.#settings.latencyMs, undefined, { signal });
+    if (outcome.kind === 'reply') this.#statuses.set(outcome.reply.status, (this.#statuses.get(outcome.reply.status) ?? 0) + 1);
     deliver(req, res, outcome);
   }
 
@@ -523,6 +551,10 @@ class Sandbox implements SandboxUpstream {
         return this.#reply(req, notJsonReply());
       case 'invalid-shape':
         return this.#reply(req, jsonReply(200, { foo: 'bar' }));
+      case 'oversized':
+        return this.#reply(req, oversizedReply(fault.bytes));
+      case 'stall-body':
+        return { kind: 'stall' };
     }
   }
 
@@ -554,17 +586,17 @@ class Sandbox implements SandboxUpstream {
 
     const admission = this.#limiter.admit(token, Date.now());
     if (!admission.admitted) return { kind: 'reply', reply: admission.reply };
-    const reply = lookup(id, location);
+    const reply = lookup(id, location, this.#settings.generatedConversations);
     return { kind: 'reply', reply: { ...reply, headers: { ...admission.headers, ...reply.headers } } };
   }
 }
 
 /** Step 6, for a request that passed the header checks and the rate limits. */
-function lookup(id: string, location: SandboxLocation): Reply {
+function lookup(id: string, location: SandboxLocation, generated: number): Reply {
   if (!VALID_ID.test(id)) {
     return errorReply(422, ['conversationId must be a valid id'], 'Unprocessable Entity');
   }
-  const conversation = CONVERSATIONS_BY_ID.get(id);
+  const conversation = CONVERSATIONS_BY_ID.get(id) ?? generatedConversation(id, generated);
   if (conversation === undefined) return errorReply(404, 'Conversation not found', 'Not Found');
   if (conversation.location.id !== location.id) {
     return errorReply(403, 'The token does not have access to this location.');
@@ -577,6 +609,13 @@ function deliver(req: IncomingMessage, res: ServerResponse, outcome: Exclude<Out
   if (outcome.kind === 'reset') {
     // resetAndDestroy() sends a TCP RST, so the client sees ECONNRESET rather than a clean close.
     req.socket.resetAndDestroy();
+    return;
+  }
+  if (outcome.kind === 'stall') {
+    // Promise twice what is sent, then send nothing more: the client waits for the rest until it gives up.
+    const start = '{"id":"stalled","contactId":"x","locationId":"y","deleted":false';
+    res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': String(start.length * 2) });
+    res.write(start);
     return;
   }
   const { status, headers, body } = outcome.reply;
