@@ -14,6 +14,26 @@ export interface Config {
   /** Upper bound of one upstream request, from connect to the last byte of the body. */
   highLevelTimeoutMs: number;
   logLevel: LogLevel;
+  /** Attempts per upstream call, the first included (retries are attempts - 1). */
+  highLevelMaxAttempts: number;
+  /** First retry waits about this long (with jitter), doubling per attempt. */
+  highLevelRetryBaseDelayMs: number;
+  /** Burst limit assumed per token until HighLevel's X-RateLimit-Max says otherwise. */
+  highLevelBurstLimit: number;
+  /** Burst window assumed until HighLevel's X-RateLimit-Interval-Milliseconds says otherwise. */
+  highLevelBurstIntervalMs: number;
+  /** Largest upstream body accepted. */
+  highLevelMaxResponseBytes: number;
+  /** Time one GraphQL operation may spend on upstream calls, queueing and retries included. */
+  operationDeadlineMs: number;
+  /** Upstream calls one operation may have in flight at once. */
+  maxConcurrentUpstreamPerOperation: number;
+  /** Consecutive upstream failures (5xx, timeouts, unreachable) that open the circuit breaker. */
+  circuitBreakerThreshold: number;
+  /** How long an open breaker fails fast before letting one probe through. */
+  circuitBreakerCooldownMs: number;
+  /** On SIGTERM, how long in-flight operations may take to finish before connections are cut. */
+  shutdownGraceMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -52,6 +72,16 @@ const variables = {
   },
   HIGHLEVEL_TIMEOUT_MS: { key: 'highLevelTimeoutMs', schema: integer(1, 600_000), fallback: '10000' },
   LOG_LEVEL: { key: 'logLevel', schema: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), fallback: 'info' },
+  HIGHLEVEL_MAX_ATTEMPTS: { key: 'highLevelMaxAttempts', schema: integer(1, 10), fallback: '3' },
+  HIGHLEVEL_RETRY_BASE_DELAY_MS: { key: 'highLevelRetryBaseDelayMs', schema: integer(1, 60_000), fallback: '200' },
+  HIGHLEVEL_BURST_LIMIT: { key: 'highLevelBurstLimit', schema: integer(1, 100_000), fallback: '100' },
+  HIGHLEVEL_BURST_INTERVAL_MS: { key: 'highLevelBurstIntervalMs', schema: integer(1, 3_600_000), fallback: '10000' },
+  HIGHLEVEL_MAX_RESPONSE_BYTES: { key: 'highLevelMaxResponseBytes', schema: integer(1024, 64 * 1024 * 1024), fallback: '1048576' },
+  OPERATION_DEADLINE_MS: { key: 'operationDeadlineMs', schema: integer(1, 600_000), fallback: '15000' },
+  MAX_CONCURRENT_UPSTREAM_PER_OPERATION: { key: 'maxConcurrentUpstreamPerOperation', schema: integer(1, 1000), fallback: '16' },
+  CIRCUIT_BREAKER_THRESHOLD: { key: 'circuitBreakerThreshold', schema: integer(1, 1000), fallback: '5' },
+  CIRCUIT_BREAKER_COOLDOWN_MS: { key: 'circuitBreakerCooldownMs', schema: integer(1, 3_600_000), fallback: '10000' },
+  SHUTDOWN_GRACE_MS: { key: 'shutdownGraceMs', schema: integer(0, 600_000), fallback: '10000' },
 } as const;
 
 /** Environment variable names with their defaults, as the README's configuration table lists them. */

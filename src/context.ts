@@ -18,6 +18,10 @@ export interface ContextDependencies {
   logger: Logger;
   /** HIGHLEVEL_API_TOKEN: used only when the request brings no Authorization header. */
   defaultToken: string | undefined;
+  /** OPERATION_DEADLINE_MS: how long one operation may spend on upstream calls. */
+  operationDeadlineMs: number;
+  /** MAX_CONCURRENT_UPSTREAM_PER_OPERATION. */
+  maxConcurrentUpstream: number;
 }
 
 // A request id from the caller is kept when it is short and printable, so logs can be joined across
@@ -28,7 +32,10 @@ export function createRequestContext(deps: ContextDependencies, headers: Incomin
   const offered = headers['x-request-id'];
   const requestId = typeof offered === 'string' && USABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
   return {
-    conversations: new ConversationLoader(deps.client, authorizationFor(headers, deps.defaultToken)),
+    conversations: new ConversationLoader(deps.client, authorizationFor(headers, deps.defaultToken), {
+      deadline: Date.now() + deps.operationDeadlineMs,
+      maxConcurrent: deps.maxConcurrentUpstream,
+    }),
     logger: deps.logger.child({ requestId }),
     requestId,
   };

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_UNREACHABLE',
   'UPSTREAM_INVALID_RESPONSE',
+  'UPSTREAM_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -78,14 +79,20 @@ export class UnprocessableEntityError extends ConversationServiceError {
   static override readonly code = 'UNPROCESSABLE_ENTITY';
 }
 
+/** Which of HighLevel's limits was hit: the 100-per-10-s burst limit, or the daily quota. */
+export type RateLimitScope = 'burst' | 'daily';
+
 export class RateLimitedError extends ConversationServiceError {
   static override readonly code = 'RATE_LIMITED';
 
-  /** @param retryAfterSeconds when HighLevel said how long to wait; exposed as `extensions.retryAfter`. */
-  constructor(message: string, retryAfterSeconds: number | undefined, options: ServiceErrorOptions = {}) {
+  /**
+   * @param limit `retryAfter`: seconds until a retry can succeed (exposed as `extensions.retryAfter`);
+   *   `scope`: which limit (exposed as `extensions.scope`).
+   */
+  constructor(message: string, limit: { retryAfter: number; scope: RateLimitScope }, options: ServiceErrorOptions = {}) {
     super(message, {
       ...options,
-      extensions: { ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}), ...options.extensions },
+      extensions: { retryAfter: limit.retryAfter, scope: limit.scope, ...options.extensions },
     });
   }
 }
@@ -104,4 +111,9 @@ export class UpstreamUnreachableError extends ConversationServiceError {
 
 export class UpstreamInvalidResponseError extends ConversationServiceError {
   static override readonly code = 'UPSTREAM_INVALID_RESPONSE';
+}
+
+/** The circuit breaker is open: HighLevel failed repeatedly, so no call was made. */
+export class UpstreamUnavailableError extends ConversationServiceError {
+  static override readonly code = 'UPSTREAM_UNAVAILABLE';
 }

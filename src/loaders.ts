@@ -5,6 +5,7 @@
 // caller's conversation to another. Within a request, DataLoader collapses every load of the same id
 // (aliases, list entries, entity references) into one upstream call.
 import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
 import { UnauthenticatedError } from './errors.js';
 import type { HighLevelClient } from './upstream/client.js';
 import type { ConversationRecord } from './upstream/conversation-record.js';
@@ -15,15 +16,25 @@ export class ConversationLoader {
   readonly #loader: DataLoader<string, ConversationRecord> | undefined;
   #upstreamCalls = 0;
 
-  /** @param authorization the `Authorization` value to send, or undefined when the request has none. */
-  constructor(client: Pick<HighLevelClient, 'getConversation'>, authorization: string | undefined) {
+  /**
+   * @param authorization the `Authorization` value to send, or undefined when the request has none.
+   * @param limits `deadline`: epoch ms by which the operation needs its answers; `maxConcurrent`: upstream
+   *   calls this request may have in flight at once.
+   */
+  constructor(
+    client: Pick<HighLevelClient, 'getConversation'>,
+    authorization: string | undefined,
+    limits: { deadline: number; maxConcurrent: number },
+  ) {
     if (authorization === undefined) return;
-    // One GET per distinct id, all started at once; one result or one error per key, in key order.
+    const concurrency = pLimit(limits.maxConcurrent);
+    // One GET per distinct id, started together up to the concurrency cap; one result or one error per
+    // key, in key order.
     this.#loader = new DataLoader((ids) => {
       this.#upstreamCalls += ids.length;
       return Promise.all(
         ids.map((id) =>
-          client.getConversation(id, authorization).catch((error: unknown) =>
+          concurrency(() => client.getConversation(id, authorization, limits.deadline)).catch((error: unknown) =>
             error instanceof Error ? error : new Error(String(error)),
           ),
         ),

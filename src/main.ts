@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing in-flight requests');
     // Log lines are written asynchronously: flush them before exiting, or the last ones are lost.
     const exit = (code: number) => logger.flush(() => process.exit(code));
     service.stop().then(

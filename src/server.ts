@@ -7,7 +7,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config.js';
 import { type RequestContext, createRequestContext } from './context.js';
@@ -15,7 +14,7 @@ import { ConversationServiceError } from './errors.js';
 import type { Logger } from './logger.js';
 import { operationLogPlugin } from './operation-log.js';
 import { createSchema } from './schema.js';
-import { HighLevelClient } from './upstream/client.js';
+import { HighLevelClient, type UpstreamEvent } from './upstream/client.js';
 
 /** Largest request body accepted; GraphQL documents for this schema are a few KiB at most. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -38,15 +37,19 @@ export interface RunningService {
 
 export async function startService({ config, logger, host }: ServiceOptions): Promise<RunningService> {
   const client = new HighLevelClient(
-    { baseUrl: config.highLevelApiUrl, apiVersion: config.highLevelApiVersion, timeoutMs: config.highLevelTimeoutMs },
-    ({ conversationId, durationMs, status, error }) => {
-      if (error) {
-        logger.warn(
-          { conversationId, status, code: error.extensions.code, durationMs: Math.round(durationMs) },
-          `upstream request failed: ${error.message}`,
-        );
-      }
+    {
+      baseUrl: config.highLevelApiUrl,
+      apiVersion: config.highLevelApiVersion,
+      timeoutMs: config.highLevelTimeoutMs,
+      maxAttempts: config.highLevelMaxAttempts,
+      retryBaseDelayMs: config.highLevelRetryBaseDelayMs,
+      burstLimit: config.highLevelBurstLimit,
+      burstIntervalMs: config.highLevelBurstIntervalMs,
+      maxResponseBytes: config.highLevelMaxResponseBytes,
+      circuitBreakerThreshold: config.circuitBreakerThreshold,
+      circuitBreakerCooldownMs: config.circuitBreakerCooldownMs,
     },
+    (event) => logUpstreamEvent(logger, event),
   );
   const httpServer = http.createServer();
   const apollo = new ApolloServer<RequestContext>({
@@ -57,12 +60,21 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     // stop the server behind our back and re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: withoutStackForExpectedErrors,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationLogPlugin()],
+    plugins: [operationLogPlugin()],
   });
   await apollo.start();
 
   let stopping = false;
-  const contextDependencies = { client, logger, defaultToken: config.highLevelApiToken };
+  /** GraphQL requests being served; the drain on stop waits for them. */
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const contextDependencies = {
+    client,
+    logger,
+    defaultToken: config.highLevelApiToken,
+    operationDeadlineMs: config.operationDeadlineMs,
+    maxConcurrentUpstream: config.maxConcurrentUpstreamPerOperation,
+  };
 
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     route(req, res).catch((error: unknown) => {
@@ -74,7 +86,20 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname, search } = new URL(req.url ?? '/', 'http://service.invalid');
-    if (pathname === '/graphql') return serveGraphQL(req, res, search);
+    if (pathname === '/graphql') {
+      if (stopping) {
+        // Draining: new work goes to another instance; the client should not reuse this connection.
+        res.setHeader('connection', 'close');
+        return sendJson(res, 503, graphqlErrorBody('The service is shutting down; retry on another instance.', 'SHUTTING_DOWN'));
+      }
+      inFlight += 1;
+      try {
+        return await serveGraphQL(req, res, search);
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) drained?.();
+      }
+    }
     if (pathname === '/healthz' && isRead(req)) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/readyz' && isRead(req)) {
       return stopping ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ready' });
@@ -121,8 +146,26 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     url,
     graphqlUrl: `${url}/graphql`,
     port,
+    /**
+     * Drains: /readyz answers 503 and new GraphQL requests are refused with 503 while the port stays open
+     * (so probes and load balancers see "not ready" rather than connection errors); in-flight
+     * operations get up to `shutdownGraceMs` to finish; then every connection is closed.
+     */
     async stop() {
+      if (stopping) return;
       stopping = true;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, config.shutdownGraceMs);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await closed;
       await apollo.stop();
       client.close();
     },
@@ -139,6 +182,25 @@ function withoutStackForExpectedErrors(formatted: GraphQLFormattedError, error: 
   }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
   return { ...formatted, extensions };
+}
+
+function logUpstreamEvent(logger: Logger, event: UpstreamEvent): void {
+  switch (event.kind) {
+    case 'failure':
+      logger.warn(
+        { conversationId: event.conversationId, status: event.status, code: event.error?.extensions.code, durationMs: Math.round(event.durationMs) },
+        `upstream request failed: ${event.error?.message ?? 'unknown error'}`,
+      );
+      return;
+    case 'retry':
+      logger.info({ conversationId: event.conversationId, attempt: event.attempt, reason: event.reason }, 'retrying upstream request');
+      return;
+    case 'breaker':
+      logger.warn({ state: event.state }, `circuit breaker ${event.state}`);
+      return;
+    case 'response':
+      return;
+  }
 }
 
 function isRead(req: http.IncomingMessage): boolean {

@@ -10,6 +10,16 @@ describe('loadConfig', () => {
       highLevelApiToken: undefined,
       highLevelTimeoutMs: 10000,
       logLevel: 'info',
+      highLevelMaxAttempts: 3,
+      highLevelRetryBaseDelayMs: 200,
+      highLevelBurstLimit: 100,
+      highLevelBurstIntervalMs: 10000,
+      highLevelMaxResponseBytes: 1048576,
+      operationDeadlineMs: 15000,
+      maxConcurrentUpstreamPerOperation: 16,
+      circuitBreakerThreshold: 5,
+      circuitBreakerCooldownMs: 10000,
+      shutdownGraceMs: 10000,
     });
   });
 
@@ -22,6 +32,16 @@ describe('loadConfig', () => {
         HIGHLEVEL_API_TOKEN: 'pit-123',
         HIGHLEVEL_TIMEOUT_MS: '2500',
         LOG_LEVEL: 'debug',
+        HIGHLEVEL_MAX_ATTEMPTS: '5',
+        HIGHLEVEL_RETRY_BASE_DELAY_MS: '50',
+        HIGHLEVEL_BURST_LIMIT: '20',
+        HIGHLEVEL_BURST_INTERVAL_MS: '1000',
+        HIGHLEVEL_MAX_RESPONSE_BYTES: '2048',
+        OPERATION_DEADLINE_MS: '8000',
+        MAX_CONCURRENT_UPSTREAM_PER_OPERATION: '4',
+        CIRCUIT_BREAKER_THRESHOLD: '3',
+        CIRCUIT_BREAKER_COOLDOWN_MS: '2000',
+        SHUTDOWN_GRACE_MS: '0',
       }),
     ).toEqual({
       port: 8080,
@@ -30,6 +50,16 @@ describe('loadConfig', () => {
       highLevelApiToken: 'pit-123',
       highLevelTimeoutMs: 2500,
       logLevel: 'debug',
+      highLevelMaxAttempts: 5,
+      highLevelRetryBaseDelayMs: 50,
+      highLevelBurstLimit: 20,
+      highLevelBurstIntervalMs: 1000,
+      highLevelMaxResponseBytes: 2048,
+      operationDeadlineMs: 8000,
+      maxConcurrentUpstreamPerOperation: 4,
+      circuitBreakerThreshold: 3,
+      circuitBreakerCooldownMs: 2000,
+      shutdownGraceMs: 0,
     });
   });
 
@@ -45,6 +75,9 @@ describe('loadConfig', () => {
     ['HIGHLEVEL_API_VERSION', '2021 07 28', 'HIGHLEVEL_API_VERSION must be 1-64 printable characters'],
     ['HIGHLEVEL_TIMEOUT_MS', '0', 'HIGHLEVEL_TIMEOUT_MS must be at least 1'],
     ['HIGHLEVEL_TIMEOUT_MS', '-5', 'HIGHLEVEL_TIMEOUT_MS must be a whole number'],
+    ['HIGHLEVEL_MAX_ATTEMPTS', '0', 'HIGHLEVEL_MAX_ATTEMPTS must be at least 1'],
+    ['HIGHLEVEL_MAX_RESPONSE_BYTES', '10', 'HIGHLEVEL_MAX_RESPONSE_BYTES must be at least 1024'],
+    ['CIRCUIT_BREAKER_COOLDOWN_MS', '1.5', 'CIRCUIT_BREAKER_COOLDOWN_MS must be a whole number'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
   ])('refuses %s=%j with one line naming the variable', (name, value, expected) => {
     let thrown: unknown;
@@ -78,6 +111,16 @@ describe('loadConfig', () => {
       HIGHLEVEL_API_TOKEN: undefined,
       HIGHLEVEL_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'info',
+      HIGHLEVEL_MAX_ATTEMPTS: '3',
+      HIGHLEVEL_RETRY_BASE_DELAY_MS: '200',
+      HIGHLEVEL_BURST_LIMIT: '100',
+      HIGHLEVEL_BURST_INTERVAL_MS: '10000',
+      HIGHLEVEL_MAX_RESPONSE_BYTES: '1048576',
+      OPERATION_DEADLINE_MS: '15000',
+      MAX_CONCURRENT_UPSTREAM_PER_OPERATION: '16',
+      CIRCUIT_BREAKER_THRESHOLD: '5',
+      CIRCUIT_BREAKER_COOLDOWN_MS: '10000',
+      SHUTDOWN_GRACE_MS: '10000',
     });
   });
 });

@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { assertValidConversationId, conversationPath } from '../src/upstream/conversation-id.js';
 import { parseConversationBody } from '../src/upstream/conversation-record.js';
-import { errorFromStatus, retryAfterSeconds, upstreamDetails } from '../src/upstream/error-mapping.js';
+import { errorFromStatus, upstreamDetails } from '../src/upstream/error-mapping.js';
 
 const RECORD = {
   id: 'tDtDnQdgm2LXpyiqYvZ6',
@@ -162,17 +162,16 @@ describe('error mapping', () => {
     expect(error.message).toContain('[REDACTED]');
   });
 
-  it('reads Retry-After in seconds and as an HTTP date', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(retryAfterSeconds({ 'retry-after': '7' }, now)).toBe(7);
-    expect(retryAfterSeconds({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, now)).toBe(30);
-    expect(retryAfterSeconds({ 'retry-after': 'Wed, 31 Dec 2025 00:00:00 GMT' }, now)).toBe(0);
-    expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeUndefined();
-    expect(retryAfterSeconds({}, now)).toBeUndefined();
+  it('puts retryAfter and the burst scope on RATE_LIMITED', () => {
+    const error = errorFromStatus(answer(429, { statusCode: 429, message: 'Too many' }, { 'retry-after': '3' }), 'abc');
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3, scope: 'burst' });
+    const noHeader = errorFromStatus(answer(429, {}, { 'x-ratelimit-interval-milliseconds': '10000' }), 'abc');
+    expect(noHeader.extensions).toMatchObject({ retryAfter: 10, scope: 'burst' });
   });
 
-  it('puts retryAfter on RATE_LIMITED when known', () => {
-    const error = errorFromStatus(answer(429, { statusCode: 429, message: 'Too many' }, { 'retry-after': '3' }), 'abc');
-    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3 });
+  it('tells a daily-quota 429 apart', () => {
+    const error = errorFromStatus(answer(429, {}, { 'x-ratelimit-daily-remaining': '0', 'retry-after': '3600' }), 'abc');
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3600, scope: 'daily' });
+    expect(error.message).toBe("HighLevel's daily quota for this token is used up");
   });
 });

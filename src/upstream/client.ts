@@ -1,52 +1,89 @@
 // The one place that talks to HighLevel: `GET /conversations/{conversationId}` over got.
 //
 // One got instance and one keep-alive agent per client, built once at start-up: creating them per
-// request would cost a TLS handshake per call and defeat connection reuse. got is told never to throw
-// on HTTP statuses (we map them ourselves, see error-mapping.ts) and never to retry on its own here.
+// request would cost a TLS handshake per call and defeat connection reuse. got never throws on HTTP
+// statuses (error-mapping.ts maps them) and retries by the rules of retry-policy.ts. Around each call:
+// a circuit breaker (cockatiel) that fails fast while HighLevel is down, and the per-token rate
+// limiter that paces calls under HighLevel's burst limit.
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokenCircuitError, ConsecutiveBreaker, type CircuitBreakerPolicy, CircuitState, circuitBreaker, handleWhen } from 'cockatiel';
 import got, { type Got } from 'got';
-import type { ConversationServiceError } from '../errors.js';
+import { type ConversationServiceError, RateLimitedError, UpstreamInvalidResponseError, UpstreamUnavailableError } from '../errors.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import { type ConversationRecord, parseConversationBody } from './conversation-record.js';
 import { assertValidConversationId, conversationPath } from './conversation-id.js';
 import { errorFromRequestFailure, errorFromStatus, invalidResponse, parseJsonObject, type UpstreamAnswer } from './error-mapping.js';
+import { readRateLimitHeaders } from './rate-limit-headers.js';
+import { RateLimiter } from './rate-limiter.js';
+import { type CallContext, retryOptions } from './retry-policy.js';
 
 export interface HighLevelClientOptions {
   /** e.g. https://services.leadconnectorhq.com (no trailing slash needed). */
   baseUrl: string;
   /** Value of the `Version` header. */
   apiVersion: string;
-  /** Bound on one request, connect to last byte. */
+  /** Bound on one attempt, connect to last byte. */
   timeoutMs: number;
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  retryBaseDelayMs: number;
+  /** Burst limit and window assumed per token until HighLevel's headers say otherwise. */
+  burstLimit: number;
+  burstIntervalMs: number;
+  /** Bodies larger than this are cut off and refused. */
+  maxResponseBytes: number;
+  /** Consecutive failures that open the breaker, and how long it then stays open. */
+  circuitBreakerThreshold: number;
+  circuitBreakerCooldownMs: number;
   /** Most sockets kept open to HighLevel at once; further requests queue in the agent. */
   maxSockets?: number;
 }
 
-/** Called after every upstream attempt, for logs and metrics. Never receives the token. */
-export type UpstreamObserver = (event: {
-  conversationId: string;
-  durationMs: number;
-  status?: number;
-  error?: ConversationServiceError;
-}) => void;
+/** Called after every upstream call and retry, for logs and metrics. Never receives the token. */
+export type UpstreamObserver = (event: UpstreamEvent) => void;
+export type UpstreamEvent =
+  | { kind: 'response' | 'failure'; conversationId: string; durationMs: number; status?: number; error?: ConversationServiceError }
+  | { kind: 'retry'; conversationId: string; attempt: number; reason: string }
+  | { kind: 'breaker'; state: 'closed' | 'open' | 'half-open' };
 
 export const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
+
+/** Errors that say HighLevel itself is unwell; only these count towards opening the breaker. */
+function isOutage(error: unknown): boolean {
+  const code = (error as ConversationServiceError).extensions?.code;
+  if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNREACHABLE') return true;
+  const status = (error as ConversationServiceError).extensions?.upstream as { status?: number } | undefined;
+  return code === 'UPSTREAM_ERROR' && (status?.status ?? 0) >= 500;
+}
 
 export class HighLevelClient {
   readonly #got: Got;
   readonly #agents: { http: http.Agent; https: https.Agent };
-  readonly #timeoutMs: number;
-  #observer: UpstreamObserver | undefined;
+  readonly #options: HighLevelClientOptions;
+  readonly #limiter: RateLimiter;
+  readonly #breaker: CircuitBreakerPolicy;
+  readonly #observer: UpstreamObserver | undefined;
 
   constructor(options: HighLevelClientOptions, observer?: UpstreamObserver) {
     const maxSockets = options.maxSockets ?? 64;
+    this.#options = options;
+    this.#observer = observer;
     this.#agents = {
       http: new http.Agent({ keepAlive: true, maxSockets }),
       https: new https.Agent({ keepAlive: true, maxSockets }),
     };
-    this.#timeoutMs = options.timeoutMs;
-    this.#observer = observer;
+    this.#limiter = new RateLimiter({ max: options.burstLimit, intervalMs: options.burstIntervalMs });
+    this.#breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: options.circuitBreakerCooldownMs,
+      breaker: new ConsecutiveBreaker(options.circuitBreakerThreshold),
+    });
+    this.#breaker.onStateChange((state) => {
+      const name = state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'closed';
+      this.#observer?.({ kind: 'breaker', state: name });
+    });
+    const limiter = this.#limiter;
     this.#got = got.extend({
       prefixUrl: `${options.baseUrl.replace(/\/+$/, '')}/`,
       headers: {
@@ -56,7 +93,17 @@ export class HighLevelClient {
       },
       agent: this.#agents,
       timeout: { request: options.timeoutMs },
-      retry: { limit: 0 },
+      retry: retryOptions({ maxAttempts: options.maxAttempts, baseDelayMs: options.retryBaseDelayMs, limiter }),
+      hooks: {
+        // Every answer, retried ones included, tells the limiter where this token stands.
+        afterResponse: [
+          (response) => {
+            const { limiterKey } = response.request.options.context as unknown as CallContext;
+            limiter.observe(limiterKey, readRateLimitHeaders(response.headers));
+            return response;
+          },
+        ],
+      },
       throwHttpErrors: false,
       followRedirect: false,
       responseType: 'text',
@@ -65,25 +112,55 @@ export class HighLevelClient {
 
   /**
    * Reads one conversation with the caller's `Authorization` value (sent as given).
+   * @param deadline epoch ms by which the operation needs an answer; queueing and retries stop there.
    * @throws ConversationServiceError with the code for what went wrong; never anything else.
    */
-  async getConversation(conversationId: string, authorization: string): Promise<ConversationRecord> {
+  async getConversation(conversationId: string, authorization: string, deadline: number): Promise<ConversationRecord> {
     assertValidConversationId(conversationId);
+    try {
+      return await this.#breaker.execute(() => this.#call(conversationId, authorization, deadline));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new UpstreamUnavailableError(
+          'HighLevel failed repeatedly; calls are paused for a moment (circuit breaker open). Retry shortly.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Closes idle keep-alive sockets so the process can exit. */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  async #call(conversationId: string, authorization: string, deadline: number): Promise<ConversationRecord> {
+    const limiterKey = RateLimiter.keyFor(authorization);
+    const start = this.#limiter.reserve(limiterKey, Date.now(), deadline);
+    if (start === undefined) {
+      // Waiting for a free slot would miss the deadline: answer now rather than provoke a 429.
+      const retryAfter = Math.ceil((this.#limiter.earliestStart(limiterKey, Date.now()) - Date.now()) / 1000);
+      throw new RateLimitedError(
+        "HighLevel's burst limit for this token is used up until after this operation's deadline",
+        { retryAfter: Math.max(1, retryAfter), scope: 'burst' },
+      );
+    }
+    const wait = start - Date.now();
+    if (wait > 0) await sleep(wait);
+
     const started = performance.now();
     let answer: UpstreamAnswer;
     try {
-      const response = await this.#got.get(conversationPath(conversationId), {
-        headers: { authorization },
-      });
-      answer = { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (cause) {
-      const error = errorFromRequestFailure(cause, this.#timeoutMs);
-      this.#observe({ conversationId, durationMs: performance.now() - started, error });
-      throw error;
+      answer = await this.#send(conversationId, authorization, { limiterKey, deadline });
+    } catch (error) {
+      const mapped = error as ConversationServiceError;
+      this.#observer?.({ kind: 'failure', conversationId, durationMs: performance.now() - started, error: mapped });
+      throw mapped;
     }
-    const secret = tokenOf(authorization);
-    const outcome = interpret(answer, conversationId, secret);
-    this.#observe({
+    const outcome = interpret(answer, conversationId, tokenOf(authorization));
+    this.#observer?.({
+      kind: outcome.ok ? 'response' : 'failure',
       conversationId,
       durationMs: performance.now() - started,
       status: answer.status,
@@ -93,14 +170,40 @@ export class HighLevelClient {
     return outcome.record;
   }
 
-  /** Closes idle keep-alive sockets so the process can exit. */
-  close(): void {
-    this.#agents.http.destroy();
-    this.#agents.https.destroy();
-  }
-
-  #observe(event: Parameters<UpstreamObserver>[0]): void {
-    this.#observer?.(event);
+  /** One call, with got's retries; resolves with the last answer, or rejects with a mapped error. */
+  async #send(conversationId: string, authorization: string, context: CallContext): Promise<UpstreamAnswer> {
+    const { maxResponseBytes, timeoutMs } = this.#options;
+    // Two reasons to abort: the operation's deadline, and a body that is too large. One controller and
+    // one timer, cleared when the call ends, so nothing outlives the call.
+    const abort = new AbortController();
+    let tooLarge = false;
+    const deadlineTimer = setTimeout(() => abort.abort(), Math.max(1, context.deadline - Date.now()));
+    const request = this.#got.get(conversationPath(conversationId), {
+      headers: { authorization },
+      context: context as unknown as Record<string, unknown>,
+      signal: abort.signal,
+    });
+    // Cut a body off as soon as it is known to be too large (by Content-Length or by what arrived).
+    request.on('downloadProgress', ({ transferred, total }) => {
+      if (!tooLarge && (transferred > maxResponseBytes || (total ?? 0) > maxResponseBytes)) {
+        tooLarge = true;
+        abort.abort();
+      }
+    });
+    request.on('retry', (attempt, error) => {
+      this.#observer?.({ kind: 'retry', conversationId, attempt, reason: error.response ? `HTTP ${error.response.statusCode}` : (error.code ?? 'error') });
+    });
+    try {
+      const response = await request;
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      if (tooLarge) {
+        throw new UpstreamInvalidResponseError(`HighLevel's answer is larger than ${maxResponseBytes} bytes; it was cut off`);
+      }
+      throw errorFromRequestFailure(error, { timeoutMs, deadlinePassed: Date.now() >= context.deadline - 5 });
+    } finally {
+      clearTimeout(deadlineTimer);
+    }
   }
 }
 

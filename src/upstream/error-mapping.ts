@@ -15,6 +15,7 @@ import {
   UpstreamUnreachableError,
   type UpstreamErrorDetails,
 } from '../errors.js';
+import { retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
 
 export interface UpstreamAnswer {
   status: number;
@@ -41,15 +42,29 @@ export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, 
       return new NotFoundError(`Conversation "${conversationId}" was not found`, { upstream });
     case 422:
       return new UnprocessableEntityError(`HighLevel could not process the request for conversation "${conversationId}"${said}`, { upstream });
-    case 429:
-      return new RateLimitedError(`HighLevel's rate limit was reached${said}`, retryAfterSeconds(answer.headers), { upstream });
+    case 429: {
+      const scope = scopeOf429(answer.headers);
+      const retryAfter = Math.ceil(retryAfterMsOf429(answer.headers) / 1000);
+      const limit = scope === 'daily' ? "HighLevel's daily quota for this token is used up" : "HighLevel's rate limit was reached";
+      return new RateLimitedError(`${limit}${said}`, { retryAfter, scope }, { upstream });
+    }
     default:
       return new UpstreamError(`HighLevel answered HTTP ${answer.status} for conversation "${conversationId}"${said}`, { upstream });
   }
 }
 
-/** Maps a failure where HighLevel sent no usable answer (timeout, refused, reset, DNS). */
-export function errorFromRequestFailure(error: unknown, timeoutMs: number): ConversationServiceError {
+/**
+ * Maps a failure where HighLevel sent no usable answer (timeout, refused, reset, DNS).
+ * `deadlinePassed`: the call was aborted because the operation's deadline came.
+ */
+export function errorFromRequestFailure(
+  error: unknown,
+  { timeoutMs, deadlinePassed }: { timeoutMs: number; deadlinePassed: boolean },
+): ConversationServiceError {
+  // First: an abort at the deadline can surface as a TimeoutError too (AbortSignal.timeout's reason).
+  if (deadlinePassed) {
+    return new UpstreamTimeoutError("HighLevel did not answer before the operation's deadline", { cause: error });
+  }
   if (error instanceof TimeoutError) {
     return new UpstreamTimeoutError(`HighLevel did not answer within ${timeoutMs} ms`, { cause: error });
   }
@@ -87,21 +102,4 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
   } catch {
     return undefined;
   }
-}
-
-/**
- * Seconds to wait before retrying, from `Retry-After` (seconds or an HTTP date). HighLevel does not
- * document the header, so its absence is normal and yields undefined.
- */
-export function retryAfterSeconds(
-  headers: Record<string, string | string[] | undefined>,
-  now: number = Date.now(),
-): number | undefined {
-  const raw = headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -1,7 +1,7 @@
 // Starts the real pieces on loopback for integration tests: the sandbox upstream (a real HTTP server
 // speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
 import { Writable } from 'node:stream';
-import type { Config } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningService, startService } from '../../src/server.js';
 import { SANDBOX_LOCATIONS } from '../../src/sandbox/data.js';
@@ -48,12 +48,13 @@ export async function startStack(
       done();
     },
   });
+  // The documented defaults, except what a test run needs: ephemeral port, the sandbox, quick retries.
   const config: Config = {
+    ...loadConfig({}),
     port: 0,
     highLevelApiUrl: sandbox.url,
-    highLevelApiVersion: '2021-07-28',
-    highLevelApiToken: undefined,
     highLevelTimeoutMs: 2000,
+    highLevelRetryBaseDelayMs: 20,
     logLevel: 'debug',
     ...options.config,
   };
