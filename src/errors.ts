@@ -105,6 +105,13 @@ export class UpstreamTimeoutError extends ConversationServiceError {
   static override readonly code = 'UPSTREAM_TIMEOUT';
 }
 
+/**
+ * The operation's deadline came before HighLevel answered (or before a call could start). Same code
+ * as any timeout for clients; kept apart so it does not count as an upstream outage: a healthy HighLevel
+ * is not at fault when an operation runs out of time in our queue.
+ */
+export class DeadlineExceededError extends UpstreamTimeoutError {}
+
 export class UpstreamUnreachableError extends ConversationServiceError {
   static override readonly code = 'UPSTREAM_UNREACHABLE';
 }

@@ -14,7 +14,8 @@ import { assertValidConversationId } from './upstream/conversation-id.js';
 export class ConversationLoader {
   /** Undefined when the request carries no credentials: then every load fails without a call. */
   readonly #loader: DataLoader<string, ConversationRecord> | undefined;
-  #upstreamCalls = 0;
+  /** Requests really sent upstream for this request, retries included (the client counts them). */
+  readonly #attempts = { count: 0 };
 
   /**
    * @param authorization the `Authorization` value to send, or undefined when the request has none.
@@ -30,21 +31,21 @@ export class ConversationLoader {
     const concurrency = pLimit(limits.maxConcurrent);
     // One GET per distinct id, started together up to the concurrency cap; one result or one error per
     // key, in key order.
-    this.#loader = new DataLoader((ids) => {
-      this.#upstreamCalls += ids.length;
-      return Promise.all(
+    const call = { deadline: limits.deadline, attempts: this.#attempts };
+    this.#loader = new DataLoader((ids) =>
+      Promise.all(
         ids.map((id) =>
-          concurrency(() => client.getConversation(id, authorization, limits.deadline)).catch((error: unknown) =>
+          concurrency(() => client.getConversation(id, authorization, call)).catch((error: unknown) =>
             error instanceof Error ? error : new Error(String(error)),
           ),
         ),
-      );
-    });
+      ),
+    );
   }
 
-  /** Upstream requests this loader has made so far (for the per-operation log line). */
+  /** Upstream requests made for this request so far, retries included (for the operation's log line). */
   get upstreamCalls(): number {
-    return this.#upstreamCalls;
+    return this.#attempts.count;
   }
 
   /**

@@ -80,9 +80,23 @@ describe('retries', () => {
   });
 });
 
+describe('what the operation log counts', () => {
+  it('counts every request really sent, retries included', async () => {
+    const { graphql, sandbox, logs } = await start();
+    sandbox.setFault(SANDBOX_IDS.phone, { kind: 'status', status: 503 }, { times: 1 });
+    await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
+    const line = logs.map((entry) => JSON.parse(entry) as { msg: string; upstreamCalls?: number }).find((entry) => entry.msg === 'graphql operation');
+    expect(line?.upstreamCalls).toBe(2);
+    expect(sandbox.totalCalls()).toBe(2);
+  });
+});
+
 describe('pacing under the burst limit', () => {
   it('resolves 150 distinct ids in one operation without a single 429 from the sandbox\'s 100-per-10-s counting', async () => {
-    const { graphql, sandbox } = await start({ sandbox: { generatedConversations: 150 }, config: { operationDeadlineMs: 15_000 } });
+    const { graphql, sandbox } = await start({
+      sandbox: { generatedConversations: 150 },
+      config: { operationDeadlineMs: 15_000, maxLookupsPerOperation: 150 },
+    });
     const ids = Array.from({ length: 150 }, (_, i) => generatedConversationId(i));
     const started = Date.now();
     const { body } = await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
@@ -124,6 +138,41 @@ describe('pacing under the burst limit', () => {
     expect(sandbox.statusCounts()[429]).toBeUndefined();
   });
 
+  it('holds calls already queued when a 429 arrives while they wait', async () => {
+    const { graphql, sandbox } = await start({
+      sandbox: { generatedConversations: 6, burstLimit: 1000 },
+      config: { highLevelBurstLimit: 3, highLevelBurstIntervalMs: 1000, operationDeadlineMs: 2500, highLevelMaxAttempts: 1 },
+    });
+    const ids = Array.from({ length: 6 }, (_, i) => generatedConversationId(i));
+    // One of the first three answers 429 asking for 5 s; the last three were queued for t = 1 s.
+    sandbox.setFault(ids[0] as string, { kind: 'status', status: 429, headers: { 'Retry-After': '5' } }, { times: 1 });
+    const { body } = await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
+    expect(sandbox.totalCalls()).toBe(3);
+    const codes = (body.errors ?? []).map((error) => error.extensions?.code);
+    expect(codes).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+  });
+
+  it('holds the token after a 429 even when that call is not retried', async () => {
+    const { graphql, sandbox } = await start({ config: { highLevelMaxAttempts: 1, operationDeadlineMs: 2000 } });
+    sandbox.setFault(SANDBOX_IDS.phone, { kind: 'status', status: 429, headers: { 'Retry-After': '5' } }, { times: 1 });
+    await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
+    const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.email } });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', scope: 'burst' });
+    expect(sandbox.totalCalls()).toBe(1);
+  });
+
+  it('answers UPSTREAM_TIMEOUT, not RATE_LIMITED, when the deadline passes while a call waits its turn', async () => {
+    const { graphql, sandbox } = await start({
+      sandbox: { generatedConversations: 4, latencyMs: 600 },
+      config: { maxConcurrentUpstreamPerOperation: 1, operationDeadlineMs: 1000 },
+    });
+    const ids = Array.from({ length: 4 }, (_, i) => generatedConversationId(i));
+    const { body } = await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
+    const codes = (body.errors ?? []).map((error) => error.extensions?.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+  });
+
   it('caps the upstream calls one operation has in flight', async () => {
     const { graphql, sandbox } = await start({ sandbox: { generatedConversations: 6 }, config: { maxConcurrentUpstreamPerOperation: 2 } });
     const ids = Array.from({ length: 6 }, (_, i) => generatedConversationId(i));
@@ -163,6 +212,35 @@ describe('circuit breaker', () => {
 
     const states = logs.map((line) => JSON.parse(line) as { state?: string }).flatMap((line) => (line.state ? [line.state] : []));
     expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('refuses other calls at once while the half-open probe is in flight', async () => {
+    const { graphql, sandbox } = await start({
+      config: { circuitBreakerThreshold: 1, circuitBreakerCooldownMs: 200, highLevelMaxAttempts: 1, highLevelTimeoutMs: 5000 },
+    });
+    await graphql(QUERY, { variables: { id: SANDBOX_FAULT_IDS.internalError } });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    sandbox.setFault(SANDBOX_IDS.phone, { kind: 'delay', ms: 1000 }, { times: 1 });
+    const probe = graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
+    while (sandbox.callsFor(SANDBOX_IDS.phone) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const started = Date.now();
+    const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.email } });
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect((await probe).body).toEqual({ data: { conversation: { id: SANDBOX_IDS.phone } } });
+    expect(sandbox.callsFor(SANDBOX_IDS.email)).toBe(0);
+  });
+
+  it('does not count an operation running out of its own time as an outage', async () => {
+    const { graphql, sandbox } = await start({
+      sandbox: { latencyMs: 400 },
+      config: { circuitBreakerThreshold: 2, operationDeadlineMs: 200, highLevelMaxAttempts: 1 },
+    });
+    for (const id of [SANDBOX_IDS.phone, SANDBOX_IDS.email, SANDBOX_IDS.facebook]) {
+      const { body } = await graphql(QUERY, { variables: { id } });
+      expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+    }
+    expect(sandbox.totalCalls()).toBe(3);
   });
 
   it('does not count answers that are not outages (404, 401, 429)', async () => {

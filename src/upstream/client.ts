@@ -8,14 +8,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokenCircuitError, ConsecutiveBreaker, type CircuitBreakerPolicy, CircuitState, circuitBreaker, handleWhen } from 'cockatiel';
 import got, { type Got } from 'got';
-import { type ConversationServiceError, RateLimitedError, UpstreamInvalidResponseError, UpstreamUnavailableError } from '../errors.js';
+import { type ConversationServiceError, DeadlineExceededError, RateLimitedError, UpstreamInvalidResponseError } from '../errors.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import { type ConversationRecord, parseConversationBody } from './conversation-record.js';
 import { assertValidConversationId, conversationPath } from './conversation-id.js';
 import { errorFromRequestFailure, errorFromStatus, invalidResponse, parseJsonObject, type UpstreamAnswer } from './error-mapping.js';
-import { readRateLimitHeaders } from './rate-limit-headers.js';
+import { UpstreamCircuitBreaker } from './circuit-breaker.js';
+import { readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type CallContext, retryOptions } from './retry-policy.js';
 
@@ -50,8 +50,12 @@ export type UpstreamEvent =
 
 export const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
 
-/** Errors that say HighLevel itself is unwell; only these count towards opening the breaker. */
+/**
+ * Errors that say HighLevel itself is unwell; only these count towards opening the breaker. Running
+ * out of the operation's own time is not HighLevel's fault.
+ */
 function isOutage(error: unknown): boolean {
+  if (error instanceof DeadlineExceededError) return false;
   const code = (error as ConversationServiceError).extensions?.code;
   if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNREACHABLE') return true;
   const status = (error as ConversationServiceError).extensions?.upstream as { status?: number } | undefined;
@@ -63,11 +67,13 @@ export class HighLevelClient {
   readonly #agents: { http: http.Agent; https: https.Agent };
   readonly #options: HighLevelClientOptions;
   readonly #limiter: RateLimiter;
-  readonly #breaker: CircuitBreakerPolicy;
+  readonly #breaker: UpstreamCircuitBreaker;
   readonly #observer: UpstreamObserver | undefined;
 
   constructor(options: HighLevelClientOptions, observer?: UpstreamObserver) {
-    const maxSockets = options.maxSockets ?? 64;
+    // Generous: the rate limiter assumes a call starts at its reserved time, and calls queued in the
+    // agent behind another token's slow ones would not. Concurrency is bounded per operation instead.
+    const maxSockets = options.maxSockets ?? 512;
     this.#options = options;
     this.#observer = observer;
     this.#agents = {
@@ -75,13 +81,11 @@ export class HighLevelClient {
       https: new https.Agent({ keepAlive: true, maxSockets }),
     };
     this.#limiter = new RateLimiter({ max: options.burstLimit, intervalMs: options.burstIntervalMs });
-    this.#breaker = circuitBreaker(handleWhen(isOutage), {
-      halfOpenAfter: options.circuitBreakerCooldownMs,
-      breaker: new ConsecutiveBreaker(options.circuitBreakerThreshold),
-    });
-    this.#breaker.onStateChange((state) => {
-      const name = state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'closed';
-      this.#observer?.({ kind: 'breaker', state: name });
+    this.#breaker = new UpstreamCircuitBreaker({
+      threshold: options.circuitBreakerThreshold,
+      cooldownMs: options.circuitBreakerCooldownMs,
+      isOutage,
+      onStateChange: (state) => this.#observer?.({ kind: 'breaker', state }),
     });
     const limiter = this.#limiter;
     this.#got = got.extend({
@@ -95,11 +99,21 @@ export class HighLevelClient {
       timeout: { request: options.timeoutMs },
       retry: retryOptions({ maxAttempts: options.maxAttempts, baseDelayMs: options.retryBaseDelayMs, limiter }),
       hooks: {
-        // Every answer, retried ones included, tells the limiter where this token stands.
+        // Runs before every attempt, retries included: the count of requests really sent.
+        beforeRequest: [
+          (requestOptions) => {
+            (requestOptions.context as unknown as CallContext).attempts.count += 1;
+          },
+        ],
+        // Every answer, retried ones included, tells the limiter where this token stands; a 429 holds
+        // every call of the token for its wait, whether or not this call is retried.
         afterResponse: [
           (response) => {
             const { limiterKey } = response.request.options.context as unknown as CallContext;
             limiter.observe(limiterKey, readRateLimitHeaders(response.headers));
+            if (response.statusCode === 429) {
+              limiter.block(limiterKey, Date.now() + retryAfterMsOf429(response.headers), scopeOf429(response.headers));
+            }
             return response;
           },
         ],
@@ -112,21 +126,21 @@ export class HighLevelClient {
 
   /**
    * Reads one conversation with the caller's `Authorization` value (sent as given).
-   * @param deadline epoch ms by which the operation needs an answer; queueing and retries stop there.
+   * @param call `deadline`: epoch ms by which the operation needs an answer (queueing and retries stop
+   *   there); `attempts`: incremented for every request really sent.
    * @throws ConversationServiceError with the code for what went wrong; never anything else.
    */
-  async getConversation(conversationId: string, authorization: string, deadline: number): Promise<ConversationRecord> {
+  async getConversation(
+    conversationId: string,
+    authorization: string,
+    call: { deadline: number; attempts?: { count: number } },
+  ): Promise<ConversationRecord> {
     assertValidConversationId(conversationId);
-    try {
-      return await this.#breaker.execute(() => this.#call(conversationId, authorization, deadline));
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        throw new UpstreamUnavailableError(
-          'HighLevel failed repeatedly; calls are paused for a moment (circuit breaker open). Retry shortly.',
-        );
-      }
-      throw error;
-    }
+    const limiterKey = RateLimiter.keyFor(authorization);
+    // Refused by the breaker anyway: spend no rate-limit slot on it.
+    if (!this.#breaker.refusing) await this.#waitForSlot(limiterKey, call.deadline);
+    const context: CallContext = { limiterKey, deadline: call.deadline, attempts: call.attempts ?? { count: 0 } };
+    return this.#breaker.run(() => this.#call(conversationId, authorization, context));
   }
 
   /** Closes idle keep-alive sockets so the process can exit. */
@@ -135,24 +149,38 @@ export class HighLevelClient {
     this.#agents.https.destroy();
   }
 
-  async #call(conversationId: string, authorization: string, deadline: number): Promise<ConversationRecord> {
-    const limiterKey = RateLimiter.keyFor(authorization);
-    const start = this.#limiter.reserve(limiterKey, Date.now(), deadline);
-    if (start === undefined) {
-      // Waiting for a free slot would miss the deadline: answer now rather than provoke a 429.
-      const retryAfter = Math.ceil((this.#limiter.earliestStart(limiterKey, Date.now()) - Date.now()) / 1000);
-      throw new RateLimitedError(
-        "HighLevel's burst limit for this token is used up until after this operation's deadline",
-        { retryAfter: Math.max(1, retryAfter), scope: 'burst' },
-      );
+  /**
+   * Waits until the token may make a call under HighLevel's burst limit.
+   * @throws DeadlineExceededError when the deadline has already passed, RateLimitedError (no call made)
+   *   when the token's next free slot lies after it.
+   */
+  async #waitForSlot(limiterKey: string, deadline: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (now >= deadline) throw new DeadlineExceededError("The operation's deadline passed before HighLevel could be called");
+      const start = this.#limiter.reserve(limiterKey, now, deadline);
+      if (start === undefined) {
+        const retryAfter = Math.max(1, Math.ceil((this.#limiter.earliestStart(limiterKey, now) - now) / 1000));
+        const { scope } = this.#limiter.blocked(limiterKey);
+        throw new RateLimitedError(
+          scope === 'daily'
+            ? "HighLevel's daily quota for this token is used up"
+            : "HighLevel's burst limit for this token is used up until after this operation's deadline",
+          { retryAfter, scope },
+        );
+      }
+      if (start > now) await sleep(start - now);
+      // A 429 that arrived while this call waited holds it too: give the slot back and queue again.
+      if (this.#limiter.blocked(limiterKey).until <= Date.now()) return;
+      this.#limiter.release(limiterKey, start);
     }
-    const wait = start - Date.now();
-    if (wait > 0) await sleep(wait);
+  }
 
+  async #call(conversationId: string, authorization: string, context: CallContext): Promise<ConversationRecord> {
     const started = performance.now();
     let answer: UpstreamAnswer;
     try {
-      answer = await this.#send(conversationId, authorization, { limiterKey, deadline });
+      answer = await this.#send(conversationId, authorization, context);
     } catch (error) {
       const mapped = error as ConversationServiceError;
       this.#observer?.({ kind: 'failure', conversationId, durationMs: performance.now() - started, error: mapped });
@@ -178,22 +206,22 @@ export class HighLevelClient {
     const abort = new AbortController();
     let tooLarge = false;
     const deadlineTimer = setTimeout(() => abort.abort(), Math.max(1, context.deadline - Date.now()));
-    const request = this.#got.get(conversationPath(conversationId), {
-      headers: { authorization },
-      context: context as unknown as Record<string, unknown>,
-      signal: abort.signal,
-    });
-    // Cut a body off as soon as it is known to be too large (by Content-Length or by what arrived).
-    request.on('downloadProgress', ({ transferred, total }) => {
-      if (!tooLarge && (transferred > maxResponseBytes || (total ?? 0) > maxResponseBytes)) {
-        tooLarge = true;
-        abort.abort();
-      }
-    });
-    request.on('retry', (attempt, error) => {
-      this.#observer?.({ kind: 'retry', conversationId, attempt, reason: error.response ? `HTTP ${error.response.statusCode}` : (error.code ?? 'error') });
-    });
     try {
+      const request = this.#got.get(conversationPath(conversationId), {
+        headers: { authorization },
+        context: context as unknown as Record<string, unknown>,
+        signal: abort.signal,
+      });
+      // Cut a body off as soon as it is known to be too large (by Content-Length or by what arrived).
+      request.on('downloadProgress', ({ transferred, total }) => {
+        if (!tooLarge && (transferred > maxResponseBytes || (total ?? 0) > maxResponseBytes)) {
+          tooLarge = true;
+          abort.abort();
+        }
+      });
+      request.on('retry', (attempt, error) => {
+        this.#observer?.({ kind: 'retry', conversationId, attempt, reason: error.response ? `HTTP ${error.response.statusCode}` : (error.code ?? 'error') });
+      });
       const response = await request;
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {

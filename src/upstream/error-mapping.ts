@@ -4,6 +4,7 @@ import { RequestError, TimeoutError } from 'got';
 import {
   BadUserInputError,
   type ConversationServiceError,
+  DeadlineExceededError,
   ForbiddenError,
   NotFoundError,
   RateLimitedError,
@@ -63,7 +64,7 @@ export function errorFromRequestFailure(
 ): ConversationServiceError {
   // First: an abort at the deadline can surface as a TimeoutError too (AbortSignal.timeout's reason).
   if (deadlinePassed) {
-    return new UpstreamTimeoutError("HighLevel did not answer before the operation's deadline", { cause: error });
+    return new DeadlineExceededError("HighLevel did not answer before the operation's deadline", { cause: error });
   }
   if (error instanceof TimeoutError) {
     return new UpstreamTimeoutError(`HighLevel did not answer within ${timeoutMs} ms`, { cause: error });

@@ -11,6 +11,7 @@
 // X-RateLimit-Max / -Interval-Milliseconds, and X-RateLimit-Remaining reveals calls made by others
 // (another replica, another app) with the same token: they are added to the log as if made now.
 import { createHash } from 'node:crypto';
+import type { RateLimitScope } from '../errors.js';
 import type { RateLimitState } from './rate-limit-headers.js';
 
 export interface RateLimiterOptions {
@@ -30,6 +31,8 @@ interface Bucket {
   log: number[];
   /** Nothing may start before this (set after a 429). */
   blockedUntil: number;
+  /** Which limit the 429 behind `blockedUntil` was. */
+  blockedScope: RateLimitScope;
 }
 
 const SWEEP_EVERY = 1024;
@@ -64,6 +67,19 @@ export class RateLimiter {
     return start;
   }
 
+  /** Gives back a reservation that will not be used (its call was held back by a later 429). */
+  release(key: string, start: number): void {
+    const log = this.#bucket(key).log;
+    const at = upperBound(log, start) - 1;
+    if (at >= 0 && log[at] === start) log.splice(at, 1);
+  }
+
+  /** Until when, and why, this token's calls are held after a 429 (0 when they are not). */
+  blocked(key: string): { until: number; scope: RateLimitScope } {
+    const bucket = this.#bucket(key);
+    return { until: bucket.blockedUntil, scope: bucket.blockedScope };
+  }
+
   /** When a call could start at the earliest, without reserving (for a RATE_LIMITED error's retryAfter). */
   earliestStart(key: string, notBefore: number): number {
     return this.#earliestStart(this.#bucket(key), notBefore);
@@ -82,10 +98,13 @@ export class RateLimiter {
     for (let i = usedHere; i < usedUpstream; i += 1) insertSorted(bucket.log, now);
   }
 
-  /** After a burst 429: nothing starts for this token before `until`. */
-  block(key: string, until: number): void {
+  /** After a 429: nothing starts for this token before `until`. */
+  block(key: string, until: number, scope: RateLimitScope = 'burst'): void {
     const bucket = this.#bucket(key);
-    bucket.blockedUntil = Math.max(bucket.blockedUntil, until);
+    if (until > bucket.blockedUntil) {
+      bucket.blockedUntil = until;
+      bucket.blockedScope = scope;
+    }
   }
 
   #bucket(key: string): Bucket {
@@ -93,7 +112,7 @@ export class RateLimiter {
     if (this.#operations % SWEEP_EVERY === 0) this.#sweep();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      bucket = { ...this.#defaults, log: [], blockedUntil: 0 };
+      bucket = { ...this.#defaults, log: [], blockedUntil: 0, blockedScope: 'burst' };
       this.#buckets.set(key, bucket);
     }
     return bucket;

@@ -20,6 +20,8 @@ export interface CallContext {
   limiterKey: string;
   /** Epoch ms after which the operation no longer waits. */
   deadline: number;
+  /** Counts requests actually sent (first attempts and retries), for the operation's log line. */
+  attempts: { count: number };
 }
 
 export interface RetryPolicyOptions {
@@ -48,9 +50,8 @@ export function retryOptions({ maxAttempts, baseDelayMs, limiter, now = Date.now
       const response = error.response;
       if (response?.statusCode === 429) {
         if (scopeOf429(response.headers) === 'daily') return 0;
+        // The client's afterResponse hook has already held every call of this token for the wait.
         wait = retryAfterMsOf429(response.headers, current);
-        // The whole token is limited, not just this call: hold every call for it.
-        limiter.block(limiterKey, current + wait);
       } else {
         wait = backoffMs(attemptCount, baseDelayMs, random);
       }
