@@ -34,6 +34,26 @@ export interface Config {
   circuitBreakerCooldownMs: number;
   /** On SIGTERM, how long in-flight operations may take to finish before connections are cut. */
   shutdownGraceMs: number;
+  /** NODE_ENV=production: no introspection or landing page unless enabled, no stack traces. */
+  production: boolean;
+  /** Introspection (and the IDE page that needs it); by default on outside production only. */
+  introspection: boolean;
+  /** Upstream lookups one operation may cause, counted before it runs. */
+  maxLookupsPerOperation: number;
+  /** Largest request body accepted (413 above). */
+  maxRequestBodyBytes: number;
+  /** Parser token limit of a GraphQL document. */
+  maxQueryTokens: number;
+  /** Deepest field nesting accepted. */
+  maxQueryDepth: number;
+  /** Most aliases accepted in one document. */
+  maxQueryAliases: number;
+  /** Most directives accepted in one document. */
+  maxQueryDirectives: number;
+  /** Origins allowed to call the service from a browser (CORS); empty means CORS is off. */
+  corsAllowedOrigins: string[];
+  /** Path of a persisted-operations manifest: when set, only the operations it lists are executed. */
+  safelistManifest: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +70,18 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const boolean = z.enum(['true', 'false'], 'must be true or false').transform((value) => value === 'true');
+
+/** A comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
+const origins = z
+  .string()
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+  .pipe(
+    z.array(
+      z.string().regex(/^https?:\/\/[^/\s,]+$/, 'must be a comma-separated list of origins such as https://app.example.com'),
+    ),
+  );
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
@@ -82,6 +114,16 @@ const variables = {
   CIRCUIT_BREAKER_THRESHOLD: { key: 'circuitBreakerThreshold', schema: integer(1, 1000), fallback: '5' },
   CIRCUIT_BREAKER_COOLDOWN_MS: { key: 'circuitBreakerCooldownMs', schema: integer(1, 3_600_000), fallback: '10000' },
   SHUTDOWN_GRACE_MS: { key: 'shutdownGraceMs', schema: integer(0, 600_000), fallback: '10000' },
+  NODE_ENV: { key: 'production', schema: z.string().transform((value) => value === 'production'), fallback: 'development' },
+  GRAPHQL_INTROSPECTION: { key: 'introspection', schema: boolean, fallback: undefined },
+  MAX_LOOKUPS_PER_OPERATION: { key: 'maxLookupsPerOperation', schema: integer(1, 10_000), fallback: '100' },
+  MAX_REQUEST_BODY_BYTES: { key: 'maxRequestBodyBytes', schema: integer(1024, 64 * 1024 * 1024), fallback: '102400' },
+  GRAPHQL_MAX_TOKENS: { key: 'maxQueryTokens', schema: integer(10, 1_000_000), fallback: '10000' },
+  GRAPHQL_MAX_DEPTH: { key: 'maxQueryDepth', schema: integer(1, 100), fallback: '8' },
+  GRAPHQL_MAX_ALIASES: { key: 'maxQueryAliases', schema: integer(0, 100_000), fallback: '200' },
+  GRAPHQL_MAX_DIRECTIVES: { key: 'maxQueryDirectives', schema: integer(0, 100_000), fallback: '50' },
+  CORS_ALLOWED_ORIGINS: { key: 'corsAllowedOrigins', schema: origins, fallback: '' },
+  PERSISTED_OPERATIONS_SAFELIST: { key: 'safelistManifest', schema: z.string().min(1), fallback: undefined },
 } as const;
 
 /** Environment variable names with their defaults, as the README's configuration table lists them. */
@@ -110,5 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     config[key] = parsed.data;
   }
+  // Unset GRAPHQL_INTROSPECTION follows NODE_ENV: on in development, off in production.
+  config.introspection ??= !config.production;
   return config as unknown as Config;
 }

@@ -1,23 +1,29 @@
 // The HTTP front: Node's own http server, routing three paths, with Apollo Server behind /graphql.
 //
 // No web framework: the service has three routes, and Apollo's executeHTTPGraphQLRequest does the
-// GraphQL-over-HTTP work. What is left for us is reading the body with a size bound, JSON parsing with
-// a clear 400, health endpoints and an orderly stop.
+// GraphQL-over-HTTP work. What is left here: CORS, reading the body with a size bound, safelist mode,
+// health endpoints and an orderly drain on stop.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import cors from 'cors';
+import { createApolloServer } from './apollo.js';
 import type { Config } from './config.js';
-import { type RequestContext, createRequestContext } from './context.js';
-import { ConversationServiceError } from './errors.js';
+import { createRequestContext } from './context.js';
+import { graphqlErrorBody, readJsonBody, sendJson } from './http.js';
+import { type Safelist, applySafelist, loadSafelist } from './limits/persisted-operations.js';
 import type { Logger } from './logger.js';
-import { operationLogPlugin } from './operation-log.js';
-import { createSchema } from './schema.js';
 import { HighLevelClient, type UpstreamEvent } from './upstream/client.js';
 
-/** Largest request body accepted; GraphQL documents for this schema are a few KiB at most. */
-export const MAX_BODY_BYTES = 100 * 1024;
+/** Request headers a browser may send cross-origin (CORS preflight). */
+const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'x-request-id',
+  'traceparent',
+];
 
 export interface ServiceOptions {
   config: Config;
@@ -36,6 +42,12 @@ export interface RunningService {
 }
 
 export async function startService({ config, logger, host }: ServiceOptions): Promise<RunningService> {
+  const safelist: Safelist | undefined = config.safelistManifest ? loadSafelist(config.safelistManifest) : undefined;
+  // CORS is off unless origins are listed: then those origins, and only those, may call from a browser.
+  const corsHandler =
+    config.corsAllowedOrigins.length > 0
+      ? cors({ origin: config.corsAllowedOrigins, methods: ['GET', 'POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: 600 })
+      : undefined;
   const client = new HighLevelClient(
     {
       baseUrl: config.highLevelApiUrl,
@@ -52,16 +64,7 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     (event) => logUpstreamEvent(logger, event),
   );
   const httpServer = http.createServer();
-  const apollo = new ApolloServer<RequestContext>({
-    schema: createSchema(),
-    csrfPrevention: true,
-    logger,
-    // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would
-    // stop the server behind our back and re-raise the signal.
-    stopOnTerminationSignals: false,
-    formatError: withoutStackForExpectedErrors,
-    plugins: [operationLogPlugin()],
-  });
+  const apollo = createApolloServer(config, logger);
   await apollo.start();
 
   let stopping = false;
@@ -87,18 +90,20 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname, search } = new URL(req.url ?? '/', 'http://service.invalid');
     if (pathname === '/graphql') {
+      if (corsHandler && (await applyCors(corsHandler, req, res))) return;
       if (stopping) {
         // Draining: new work goes to another instance; the client should not reuse this connection.
         res.setHeader('connection', 'close');
         return sendJson(res, 503, graphqlErrorBody('The service is shutting down; retry on another instance.', 'SHUTTING_DOWN'));
       }
+      // In flight until the answer has left completely ('close' also covers a client that went away),
+      // not merely until res.end() was called: the drain must not cut off an answer still being sent.
       inFlight += 1;
-      try {
-        return await serveGraphQL(req, res, search);
-      } finally {
+      res.once('close', () => {
         inFlight -= 1;
         if (inFlight === 0) drained?.();
-      }
+      });
+      return serveGraphQL(req, res, search);
     }
     if (pathname === '/healthz' && isRead(req)) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/readyz' && isRead(req)) {
@@ -107,11 +112,19 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     sendJson(res, 404, { error: `Not found: ${req.method} ${pathname}. GraphQL is served at /graphql.` });
   }
 
-  async function serveGraphQL(req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> {
-    const body = await readJsonBody(req);
+  async function serveGraphQL(req: http.IncomingMessage, res: http.ServerResponse, query: string): Promise<void> {
+    let search = query;
+    const body = await readJsonBody(req, config.maxRequestBodyBytes);
     if (!body.ok) {
+      // The rest of an oversized body was not read: the connection cannot carry another request.
       if (body.status === 413) res.setHeader('connection', 'close');
       return sendJson(res, body.status, graphqlErrorBody(body.message, body.code));
+    }
+    if (safelist) {
+      const allowed = safelisted(safelist, req.method ?? 'GET', body.value, search);
+      if (!allowed.ok) return sendJson(res, 400, graphqlErrorBody(allowed.message, allowed.code));
+      body.value = allowed.body;
+      search = allowed.search;
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -154,9 +167,13 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     async stop() {
       if (stopping) return;
       stopping = true;
+      let graceOver = false;
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, config.shutdownGraceMs);
+          const timer = setTimeout(() => {
+            graceOver = true;
+            resolve();
+          }, config.shutdownGraceMs);
           drained = () => {
             clearTimeout(timer);
             resolve();
@@ -164,24 +181,14 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
         });
       }
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeAllConnections();
+      // Idle keep-alive connections go now; busy ones only when the grace period ran out.
+      httpServer.closeIdleConnections();
+      if (graceOver) httpServer.closeAllConnections();
       await closed;
       await apollo.stop();
       client.close();
     },
   };
-}
-
-/**
- * Outside production Apollo attaches a stack trace to every error. For the errors this service raises on
- * purpose (a 404 upstream, a bad id) the stack says nothing a client can use, so it is dropped; bugs keep it.
- */
-function withoutStackForExpectedErrors(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (!(unwrapResolverError(error) instanceof ConversationServiceError) || !formatted.extensions?.stacktrace) {
-    return formatted;
-  }
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
-  return { ...formatted, extensions };
 }
 
 function logUpstreamEvent(logger: Logger, event: UpstreamEvent): void {
@@ -207,46 +214,51 @@ function isRead(req: http.IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
 
-type BodyResult =
-  | { ok: true; value: unknown }
-  | { ok: false; status: 400 | 413 | 415; code: string; message: string };
-
 /**
- * Reads a JSON request body, bounded by MAX_BODY_BYTES. Bodies that are not JSON are left to Apollo,
- * which answers them with its own 400 (and CSRF prevention) rules.
+ * Runs the `cors` middleware; true when it answered the request itself (a preflight). Requests from
+ * origins not on the list get no CORS headers, so browsers refuse them the answer.
  */
-async function readJsonBody(req: http.IncomingMessage): Promise<BodyResult> {
-  if (req.method !== 'POST') return { ok: true, value: undefined };
-  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-  const [mediaType, ...parameters] = contentType.split(';').map((part) => part.trim());
-  if (mediaType !== 'application/json') return { ok: true, value: undefined };
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    return { ok: false, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported charset "${charset}": send UTF-8 JSON.` };
-  }
-  const tooLarge = { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `Request body exceeds ${MAX_BODY_BYTES} bytes.` } as const;
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return tooLarge;
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'Request body is not valid JSON.' };
-  }
+function applyCors(
+  handler: ReturnType<typeof cors>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    handler(req as never, res as never, (error?: unknown) => (error ? reject(error) : resolve(false)));
+    // A preflight is answered (204) without calling next().
+    if (res.writableEnded) resolve(true);
+  });
 }
 
-function graphqlErrorBody(message: string, code: string) {
-  return { errors: [{ message, extensions: { code } }] };
-}
+type SafelistedRequest =
+  | { ok: true; body: unknown; search: string }
+  | { ok: false; code: string; message: string };
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** Safelist mode for POST bodies and for GET query parameters alike. */
+function safelisted(safelist: Safelist, method: string, body: unknown, search: string): SafelistedRequest {
+  if (method === 'POST') {
+    const outcome = applySafelist(safelist, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {});
+    return outcome.ok ? { ok: true, body: outcome.body, search } : outcome;
+  }
+  const params = new URLSearchParams(search);
+  const fromQuery: Record<string, unknown> = {};
+  for (const [name, value] of params) {
+    if (name === 'extensions' || name === 'variables') {
+      try {
+        fromQuery[name] = JSON.parse(value);
+      } catch {
+        fromQuery[name] = value;
+      }
+    } else {
+      fromQuery[name] = value;
+    }
+  }
+  const outcome = applySafelist(safelist, fromQuery);
+  if (!outcome.ok) return outcome;
+  const rebuilt = new URLSearchParams();
+  for (const [name, value] of Object.entries(outcome.body)) {
+    if (value === undefined) continue;
+    rebuilt.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return { ok: true, body, search: `?${rebuilt.toString()}` };
 }

@@ -20,7 +20,30 @@ describe('loadConfig', () => {
       circuitBreakerThreshold: 5,
       circuitBreakerCooldownMs: 10000,
       shutdownGraceMs: 10000,
+      production: false,
+      introspection: true,
+      maxLookupsPerOperation: 100,
+      maxRequestBodyBytes: 102400,
+      maxQueryTokens: 10000,
+      maxQueryDepth: 8,
+      maxQueryAliases: 200,
+      maxQueryDirectives: 50,
+      corsAllowedOrigins: [],
+      safelistManifest: undefined,
     });
+  });
+
+  it('turns introspection off in production unless GRAPHQL_INTROSPECTION says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, introspection: false });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' })).toMatchObject({ production: true, introspection: true });
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' })).toMatchObject({ production: false, introspection: false });
+  });
+
+  it('reads CORS_ALLOWED_ORIGINS as a list', () => {
+    expect(loadConfig({ CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsAllowedOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
   });
 
   it('reads every variable', () => {
@@ -42,6 +65,16 @@ describe('loadConfig', () => {
         CIRCUIT_BREAKER_THRESHOLD: '3',
         CIRCUIT_BREAKER_COOLDOWN_MS: '2000',
         SHUTDOWN_GRACE_MS: '0',
+        NODE_ENV: 'production',
+        GRAPHQL_INTROSPECTION: 'true',
+        MAX_LOOKUPS_PER_OPERATION: '10',
+        MAX_REQUEST_BODY_BYTES: '4096',
+        GRAPHQL_MAX_TOKENS: '500',
+        GRAPHQL_MAX_DEPTH: '4',
+        GRAPHQL_MAX_ALIASES: '20',
+        GRAPHQL_MAX_DIRECTIVES: '5',
+        CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+        PERSISTED_OPERATIONS_SAFELIST: '/etc/manifest.json',
       }),
     ).toEqual({
       port: 8080,
@@ -60,6 +93,16 @@ describe('loadConfig', () => {
       circuitBreakerThreshold: 3,
       circuitBreakerCooldownMs: 2000,
       shutdownGraceMs: 0,
+      production: true,
+      introspection: true,
+      maxLookupsPerOperation: 10,
+      maxRequestBodyBytes: 4096,
+      maxQueryTokens: 500,
+      maxQueryDepth: 4,
+      maxQueryAliases: 20,
+      maxQueryDirectives: 5,
+      corsAllowedOrigins: ['https://app.example.com'],
+      safelistManifest: '/etc/manifest.json',
     });
   });
 
@@ -78,6 +121,8 @@ describe('loadConfig', () => {
     ['HIGHLEVEL_MAX_ATTEMPTS', '0', 'HIGHLEVEL_MAX_ATTEMPTS must be at least 1'],
     ['HIGHLEVEL_MAX_RESPONSE_BYTES', '10', 'HIGHLEVEL_MAX_RESPONSE_BYTES must be at least 1024'],
     ['CIRCUIT_BREAKER_COOLDOWN_MS', '1.5', 'CIRCUIT_BREAKER_COOLDOWN_MS must be a whole number'],
+    ['GRAPHQL_INTROSPECTION', 'yes', 'GRAPHQL_INTROSPECTION must be true or false'],
+    ['CORS_ALLOWED_ORIGINS', 'app.example.com', 'CORS_ALLOWED_ORIGINS must be a comma-separated list of origins'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
   ])('refuses %s=%j with one line naming the variable', (name, value, expected) => {
     let thrown: unknown;
@@ -121,6 +166,16 @@ describe('loadConfig', () => {
       CIRCUIT_BREAKER_THRESHOLD: '5',
       CIRCUIT_BREAKER_COOLDOWN_MS: '10000',
       SHUTDOWN_GRACE_MS: '10000',
+      NODE_ENV: 'development',
+      GRAPHQL_INTROSPECTION: undefined,
+      MAX_LOOKUPS_PER_OPERATION: '100',
+      MAX_REQUEST_BODY_BYTES: '102400',
+      GRAPHQL_MAX_TOKENS: '10000',
+      GRAPHQL_MAX_DEPTH: '8',
+      GRAPHQL_MAX_ALIASES: '200',
+      GRAPHQL_MAX_DIRECTIVES: '50',
+      CORS_ALLOWED_ORIGINS: '',
+      PERSISTED_OPERATIONS_SAFELIST: undefined,
     });
   });
 });

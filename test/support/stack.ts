@@ -58,7 +58,13 @@ export async function startStack(
     logLevel: 'debug',
     ...options.config,
   };
-  const service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1' });
+  let service: RunningService;
+  try {
+    service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1' });
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
 
   return {
     sandbox,

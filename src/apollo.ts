@@ -1,0 +1,61 @@
+// Apollo Server as this service configures it: the federated schema, the limits that refuse abusive
+// documents before anything runs, what is exposed in production, and the plugins it needs.
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Config } from './config.js';
+import type { RequestContext } from './context.js';
+import { ConversationServiceError } from './errors.js';
+import { documentValidationRules, parseOptions } from './limits/document-limits.js';
+import { operationCostPlugin } from './limits/operation-cost.js';
+import type { Logger } from './logger.js';
+import { operationLogPlugin } from './operation-log.js';
+import { createSchema } from './schema.js';
+
+export function createApolloServer(config: Config, logger: Logger): ApolloServer<RequestContext> {
+  const limits = {
+    maxTokens: config.maxQueryTokens,
+    maxDepth: config.maxQueryDepth,
+    maxAliases: config.maxQueryAliases,
+    maxDirectives: config.maxQueryDirectives,
+  };
+  return new ApolloServer<RequestContext>({
+    schema: createSchema(),
+    csrfPrevention: true,
+    logger,
+    // Off in production unless GRAPHQL_INTROSPECTION=true. `_service { sdl }` is an ordinary field, so
+    // a router can still read the subgraph schema.
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: !config.production,
+    // Automatic persisted queries stay on, except in safelist mode, where nothing new may be registered.
+    persistedQueries: config.safelistManifest ? false : {},
+    parseOptions: parseOptions(limits),
+    validationRules: documentValidationRules(limits),
+    // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would
+    // stop the server behind our back and re-raise the signal.
+    stopOnTerminationSignals: false,
+    formatError: withoutStackForExpectedErrors,
+    plugins: [
+      operationLogPlugin(),
+      operationCostPlugin(config.maxLookupsPerOperation),
+      ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+}
+
+/**
+ * Outside production Apollo attaches a stack trace to every error. For errors raised on purpose (a 404
+ * upstream, a bad id, an invalid document, a limit) the stack says nothing a client can use, so it is
+ * dropped; only bugs (INTERNAL_SERVER_ERROR) keep it.
+ */
+function withoutStackForExpectedErrors(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const expected =
+    unwrapResolverError(error) instanceof ConversationServiceError ||
+    (formatted.extensions?.code !== undefined && formatted.extensions.code !== 'INTERNAL_SERVER_ERROR');
+  if (!expected || !formatted.extensions?.stacktrace) {
+    return formatted;
+  }
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}

@@ -1,0 +1,46 @@
+// Small HTTP helpers for the node:http front: reading a bounded JSON body, writing JSON answers.
+import type http from 'node:http';
+
+export type BodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; status: 400 | 413 | 415; code: string; message: string };
+
+/**
+ * Reads a JSON request body of at most `maxBytes`. Bodies that are not JSON are left to Apollo, which
+ * answers them with its own 400 (and CSRF prevention) rules. A body over the limit is not read further.
+ */
+export async function readJsonBody(req: http.IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  if (req.method !== 'POST') return { ok: true, value: undefined };
+  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  const [mediaType, ...parameters] = contentType.split(';').map((part) => part.trim());
+  if (mediaType !== 'application/json') return { ok: true, value: undefined };
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    return { ok: false, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported charset "${charset}": send UTF-8 JSON.` };
+  }
+  const tooLarge = { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `Request body exceeds ${maxBytes} bytes.` } as const;
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return tooLarge;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return tooLarge;
+    chunks.push(chunk);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'Request body is not valid JSON.' };
+  }
+}
+
+/** A GraphQL-shaped error answer, for refusals made before Apollo sees the request. */
+export function graphqlErrorBody(message: string, code: string, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
