@@ -162,7 +162,7 @@ describe('pacing under the burst limit', () => {
   });
 
   it('answers UPSTREAM_TIMEOUT, not RATE_LIMITED, when the deadline passes while a call waits its turn', async () => {
-    const { graphql, sandbox } = await start({
+    const { graphql } = await start({
       sandbox: { generatedConversations: 4, latencyMs: 600 },
       config: { maxConcurrentUpstreamPerOperation: 1, operationDeadlineMs: 1000 },
     });
