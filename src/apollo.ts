@@ -2,6 +2,7 @@
 // documents before anything runs, what is exposed in production, and the plugins it needs.
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config.js';
@@ -9,11 +10,12 @@ import type { RequestContext } from './context.js';
 import { ConversationServiceError } from './errors.js';
 import { documentValidationRules, parseOptions } from './limits/document-limits.js';
 import { operationCostPlugin } from './limits/operation-cost.js';
-import type { Logger } from './logger.js';
-import { operationLogPlugin } from './operation-log.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { operationPlugin } from './observability/operation-plugin.js';
 import { createSchema } from './schema.js';
 
-export function createApolloServer(config: Config, logger: Logger): ApolloServer<RequestContext> {
+export function createApolloServer(config: Config, logger: Logger, metrics?: Metrics): ApolloServer<RequestContext> {
   const limits = {
     maxTokens: config.maxQueryTokens,
     maxDepth: config.maxQueryDepth,
@@ -37,7 +39,10 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
     stopOnTerminationSignals: false,
     formatError: withoutStackForExpectedErrors,
     plugins: [
-      operationLogPlugin(),
+      operationPlugin(metrics),
+      // Conversations are marked @cacheControl(scope: PRIVATE) in the schema: what the caller's token
+      // may see must never sit in a shared cache. CACHE_MAX_AGE_SECONDS=0 (the default) means no-store.
+      ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheMaxAgeSeconds }),
       operationCostPlugin(config.maxLookupsPerOperation),
       ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],

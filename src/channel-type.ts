@@ -4,7 +4,7 @@
 // become UNKNOWN instead of failing the whole conversation, and are logged once per value so that
 // someone notices the schema needs a new member.
 import type { ChannelType } from './__generated__/resolvers-types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './observability/logger.js';
 
 const BY_NUMBER: ReadonlyMap<unknown, ChannelType> = new Map<unknown, ChannelType>([
   [1, 'PHONE'],

@@ -54,6 +54,8 @@ export interface Config {
   corsAllowedOrigins: string[];
   /** Path of a persisted-operations manifest: when set, only the operations it lists are executed. */
   safelistManifest: string | undefined;
+  /** max-age of (always private) cacheable answers; 0 answers Cache-Control: no-store. */
+  cacheMaxAgeSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -124,6 +126,7 @@ const variables = {
   GRAPHQL_MAX_DIRECTIVES: { key: 'maxQueryDirectives', schema: integer(0, 100_000), fallback: '50' },
   CORS_ALLOWED_ORIGINS: { key: 'corsAllowedOrigins', schema: origins, fallback: '' },
   PERSISTED_OPERATIONS_SAFELIST: { key: 'safelistManifest', schema: z.string().min(1), fallback: undefined },
+  CACHE_MAX_AGE_SECONDS: { key: 'cacheMaxAgeSeconds', schema: integer(0, 86_400), fallback: '0' },
 } as const;
 
 /** Environment variable names with their defaults, as the README's configuration table lists them. */

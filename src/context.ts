@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConversationLoader } from './loaders.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './observability/logger.js';
+import type { Context, Span } from '@opentelemetry/api';
+import type { Metrics } from './observability/metrics.js';
 import type { HighLevelClient } from './upstream/client.js';
 
 export interface RequestContext {
@@ -11,6 +13,8 @@ export interface RequestContext {
   /** Child logger carrying this request's id. */
   logger: Logger;
   requestId: string;
+  /** The operation's span, when tracing is on. */
+  span?: Span | undefined;
 }
 
 export interface ContextDependencies {
@@ -22,22 +26,40 @@ export interface ContextDependencies {
   operationDeadlineMs: number;
   /** MAX_CONCURRENT_UPSTREAM_PER_OPERATION. */
   maxConcurrentUpstream: number;
+  metrics?: Metrics;
+}
+
+/** What the HTTP front knows about the request before the context exists. */
+export interface RequestInfo {
+  requestId: string;
+  /** The operation's span and its trace context, when tracing is on. */
+  trace?: { span: Span; context: Context } | undefined;
 }
 
 // A request id from the caller is kept when it is short and printable, so logs can be joined across
 // services; anything else is replaced, so a header cannot forge or break log lines.
 const USABLE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
-export function createRequestContext(deps: ContextDependencies, headers: IncomingHttpHeaders): RequestContext {
+/** The caller's request id when it sent a usable one, else a new one. */
+export function requestIdFor(headers: IncomingHttpHeaders): string {
   const offered = headers['x-request-id'];
-  const requestId = typeof offered === 'string' && USABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+  return typeof offered === 'string' && USABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
+export function createRequestContext(deps: ContextDependencies, headers: IncomingHttpHeaders, info: RequestInfo): RequestContext {
+  const { requestId } = info;
+  const metrics = deps.metrics;
   return {
     conversations: new ConversationLoader(deps.client, authorizationFor(headers, deps.defaultToken), {
       deadline: Date.now() + deps.operationDeadlineMs,
       maxConcurrent: deps.maxConcurrentUpstream,
+      requestId,
+      traceContext: info.trace?.context,
+      ...(metrics ? { onBatch: (size: number) => metrics.observeBatch(size) } : {}),
     }),
     logger: deps.logger.child({ requestId }),
     requestId,
+    span: info.trace?.span,
   };
 }
 

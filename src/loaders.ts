@@ -7,7 +7,8 @@
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import { UnauthenticatedError } from './errors.js';
-import type { HighLevelClient } from './upstream/client.js';
+import type { Context } from '@opentelemetry/api';
+import type { CallOptions, HighLevelClient } from './upstream/client.js';
 import type { ConversationRecord } from './upstream/conversation-record.js';
 import { assertValidConversationId } from './upstream/conversation-id.js';
 
@@ -25,22 +26,24 @@ export class ConversationLoader {
   constructor(
     client: Pick<HighLevelClient, 'getConversation'>,
     authorization: string | undefined,
-    limits: { deadline: number; maxConcurrent: number },
+    limits: { deadline: number; maxConcurrent: number; requestId?: string; traceContext?: Context | undefined; onBatch?: (size: number) => void },
   ) {
     if (authorization === undefined) return;
     const concurrency = pLimit(limits.maxConcurrent);
     // One GET per distinct id, started together up to the concurrency cap; one result or one error per
     // key, in key order.
-    const call = { deadline: limits.deadline, attempts: this.#attempts };
-    this.#loader = new DataLoader((ids) =>
-      Promise.all(
+    const call: CallOptions = { deadline: limits.deadline, attempts: this.#attempts, traceContext: limits.traceContext };
+    if (limits.requestId) call.requestId = limits.requestId;
+    this.#loader = new DataLoader((ids) => {
+      limits.onBatch?.(ids.length);
+      return Promise.all(
         ids.map((id) =>
           concurrency(() => client.getConversation(id, authorization, call)).catch((error: unknown) =>
             error instanceof Error ? error : new Error(String(error)),
           ),
         ),
-      ),
-    );
+      );
+    });
   }
 
   /** Upstream requests made for this request so far, retries included (for the operation's log line). */

@@ -1,6 +1,7 @@
 // Entry point of `npm start`: configuration, logger, service, and an orderly stop on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './observability/logger.js';
+import { tracingFromEnvironment } from './observability/tracing.js';
 import { startService } from './server.js';
 import { SERVICE_VERSION } from './service-info.js';
 
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService({ config, logger });
+  const tracing = tracingFromEnvironment(process.env);
+  const service = await startService({ config, logger, tracing });
   logger.info(
     { url: service.graphqlUrl, upstream: config.highLevelApiUrl, apiVersion: config.highLevelApiVersion, version: SERVICE_VERSION },
     'conversations GraphQL service listening',
@@ -29,16 +31,19 @@ async function main(): Promise<void> {
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing in-flight requests');
     // Log lines are written asynchronously: flush them before exiting, or the last ones are lost.
     const exit = (code: number) => logger.flush(() => process.exit(code));
-    service.stop().then(
-      () => {
-        logger.info('stopped');
-        exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          logger.info('stopped');
+          exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -9,10 +9,12 @@ import { HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import cors from 'cors';
 import { createApolloServer } from './apollo.js';
 import type { Config } from './config.js';
-import { createRequestContext } from './context.js';
+import { createRequestContext, requestIdFor } from './context.js';
 import { graphqlErrorBody, readJsonBody, sendJson } from './http.js';
 import { type Safelist, applySafelist, loadSafelist } from './limits/persisted-operations.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { type Tracing, startOperationSpan } from './observability/tracing.js';
 import { HighLevelClient, type UpstreamEvent } from './upstream/client.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
@@ -30,6 +32,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** Listen address; loopback in tests, all interfaces in production. */
   host?: string;
+  /** OpenTelemetry tracing, when on (see observability/tracing.ts). */
+  tracing?: Tracing | undefined;
 }
 
 export interface RunningService {
@@ -41,7 +45,8 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService({ config, logger, host }: ServiceOptions): Promise<RunningService> {
+export async function startService({ config, logger, host, tracing }: ServiceOptions): Promise<RunningService> {
+  const metrics = new Metrics();
   const safelist: Safelist | undefined = config.safelistManifest ? loadSafelist(config.safelistManifest) : undefined;
   // CORS is off unless origins are listed: then those origins, and only those, may call from a browser.
   const corsHandler =
@@ -60,11 +65,16 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
       maxResponseBytes: config.highLevelMaxResponseBytes,
       circuitBreakerThreshold: config.circuitBreakerThreshold,
       circuitBreakerCooldownMs: config.circuitBreakerCooldownMs,
+      tracer: tracing?.tracer,
     },
-    (event) => logUpstreamEvent(logger, event),
+    (event) => {
+      logUpstreamEvent(logger, event);
+      recordUpstreamEvent(metrics, event);
+    },
   );
+  metrics.setBreakerState('closed');
   const httpServer = http.createServer();
-  const apollo = createApolloServer(config, logger);
+  const apollo = createApolloServer(config, logger, metrics);
   await apollo.start();
 
   let stopping = false;
@@ -77,6 +87,7 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
     defaultToken: config.highLevelApiToken,
     operationDeadlineMs: config.operationDeadlineMs,
     maxConcurrentUpstream: config.maxConcurrentUpstreamPerOperation,
+    metrics,
   };
 
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -106,6 +117,12 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
       return serveGraphQL(req, res, search);
     }
     if (pathname === '/healthz' && isRead(req)) return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/metrics' && isRead(req)) {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     if (pathname === '/readyz' && isRead(req)) {
       return stopping ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ready' });
     }
@@ -131,17 +148,26 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body: body.value };
-    const context = createRequestContext(contextDependencies, req.headers);
-    res.setHeader('x-request-id', context.requestId);
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => context });
-    for (const [name, value] of response.headers) res.setHeader(name, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
+    const requestId = requestIdFor(req.headers);
+    res.setHeader('x-request-id', requestId);
+    const trace = tracing ? startOperationSpan(tracing.tracer, req.headers) : undefined;
+    try {
+      const context = createRequestContext(contextDependencies, req.headers, { requestId, trace });
+      const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => context });
+      for (const [name, value] of response.headers) res.setHeader(name, value);
+      // Apollo sets Cache-Control for operations it ran; anything else it answered must not be cached either.
+      if (!res.hasHeader('cache-control')) res.setHeader('cache-control', 'no-store');
+      res.statusCode = response.status ?? 200;
+      trace?.span.setAttribute('http.response.status_code', res.statusCode);
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    } finally {
+      trace?.span.end();
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -191,21 +217,49 @@ export async function startService({ config, logger, host }: ServiceOptions): Pr
   };
 }
 
+function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
+  switch (event.kind) {
+    case 'attempt':
+      metrics.observeUpstream(event.outcome, event.durationMs === undefined ? undefined : event.durationMs / 1000);
+      return;
+    case 'retry':
+      metrics.observeRetry(event.reason);
+      return;
+    case 'rate-limit':
+      metrics.observeRateLimit(event.limiterKey, event.state);
+      return;
+    case 'breaker':
+      metrics.setBreakerState(event.state);
+      return;
+    default:
+      return;
+  }
+}
+
 function logUpstreamEvent(logger: Logger, event: UpstreamEvent): void {
   switch (event.kind) {
     case 'failure':
       logger.warn(
-        { conversationId: event.conversationId, status: event.status, code: event.error?.extensions.code, durationMs: Math.round(event.durationMs) },
+        {
+          requestId: event.requestId,
+          conversationId: event.conversationId,
+          status: event.status,
+          code: event.error?.extensions.code,
+          durationMs: Math.round(event.durationMs),
+        },
         `upstream request failed: ${event.error?.message ?? 'unknown error'}`,
       );
       return;
     case 'retry':
-      logger.info({ conversationId: event.conversationId, attempt: event.attempt, reason: event.reason }, 'retrying upstream request');
+      logger.info(
+        { requestId: event.requestId, conversationId: event.conversationId, attempt: event.attempt, reason: event.reason },
+        'retrying upstream request',
+      );
       return;
     case 'breaker':
       logger.warn({ state: event.state }, `circuit breaker ${event.state}`);
       return;
-    case 'response':
+    default:
       return;
   }
 }

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       maxQueryDirectives: 50,
       corsAllowedOrigins: [],
       safelistManifest: undefined,
+      cacheMaxAgeSeconds: 0,
     });
   });
 
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
         GRAPHQL_MAX_DIRECTIVES: '5',
         CORS_ALLOWED_ORIGINS: 'https://app.example.com',
         PERSISTED_OPERATIONS_SAFELIST: '/etc/manifest.json',
+        CACHE_MAX_AGE_SECONDS: '30',
       }),
     ).toEqual({
       port: 8080,
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
       maxQueryDirectives: 5,
       corsAllowedOrigins: ['https://app.example.com'],
       safelistManifest: '/etc/manifest.json',
+      cacheMaxAgeSeconds: 30,
     });
   });
 
@@ -176,6 +179,7 @@ describe('loadConfig', () => {
       GRAPHQL_MAX_DIRECTIVES: '50',
       CORS_ALLOWED_ORIGINS: '',
       PERSISTED_OPERATIONS_SAFELIST: undefined,
+      CACHE_MAX_AGE_SECONDS: '0',
     });
   });
 });

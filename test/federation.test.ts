@@ -37,7 +37,7 @@ const CONTACTS_SDL = `
 
 describe('_service { sdl }', () => {
   it('declares Conversation as an entity keyed by id', () => {
-    expect(sdl).toContain('type Conversation @key(fields: "id") {');
+    expect(sdl).toContain('type Conversation @key(fields: "id") @cacheControl(scope: PRIVATE) {');
     expect(sdl).toContain('extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key"])');
   });
 

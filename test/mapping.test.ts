@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { channelTypeOf } from '../src/channel-type.js';
 import { ERROR_CODES } from '../src/errors.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { assertValidConversationId, conversationPath } from '../src/upstream/conversation-id.js';
 import { parseConversationBody } from '../src/upstream/conversation-record.js';
 import { errorFromStatus, upstreamDetails } from '../src/upstream/error-mapping.js';

@@ -33,9 +33,10 @@ const IDS = [
   SANDBOX_FAULT_IDS.invalidShape,
   SANDBOX_FAULT_IDS.hang,
   SANDBOX_FAULT_IDS.badRequest,
-  SANDBOX_FAULT_IDS.dailyLimited,
   '..',
 ];
+// A 429 holds every call of its token (the daily quota one for hours), so 429s get a token of their own.
+const RATE_LIMITED_TOKEN = 'pit-soak-only-for-429s';
 
 let sandbox: SandboxUpstream;
 let child: ChildProcess;
@@ -153,11 +154,13 @@ async function load(durationMs: number, tally: Tally): Promise<void> {
       // Ids travel as variables, as real clients send them: a few documents, many values. (Inline ids
       // would make every request a new document and fill Apollo's bounded document cache, which is
       // growth by design, not a leak.)
+      const limited = random() < 0.05;
       const aliases = 1 + Math.floor(random() * 3);
-      const variables = Object.fromEntries(Array.from({ length: aliases }, (_, i) => [`id${i}`, IDS[Math.floor(random() * IDS.length)]]));
+      const pick = () => (limited ? (random() < 0.5 ? SANDBOX_FAULT_IDS.burstLimited : SANDBOX_FAULT_IDS.dailyLimited) : IDS[Math.floor(random() * IDS.length)]);
+      const variables = Object.fromEntries(Array.from({ length: aliases }, (_, i) => [`id${i}`, pick()]));
       const parameters = Object.keys(variables).map((name) => `$${name}: ID!`).join(', ');
       const fields = Object.keys(variables).map((name, i) => `a${i}: conversation(id: $${name}) { id type starred }`);
-      const token = random() < 0.8 ? LOCATION_A.token : LOCATION_B.token;
+      const token = limited ? RATE_LIMITED_TOKEN : random() < 0.8 ? LOCATION_A.token : LOCATION_B.token;
       tally.requests += 1;
       try {
         const response = await fetch(graphqlUrl, {

@@ -15,6 +15,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may cache an answer: PUBLIC (any cache) or PRIVATE (only the caller's own, such as the browser). */
+export type CacheControlScope =
+  /** Only the caller's own cache may keep the answer. */
+  | 'PRIVATE'
+  /** Any cache may keep the answer. */
+  | 'PUBLIC';
+
 /** The communication channel a conversation runs on (HighLevel's numeric `type`). */
 export type ChannelType =
   /** Email (HighLevel type 2). */
@@ -212,15 +219,16 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   ChannelType: ChannelType;
   Contact: ResolverTypeWrapper<Contact>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Conversation: ResolverTypeWrapper<ConversationRecord>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Location: ResolverTypeWrapper<Location>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<User>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -229,13 +237,21 @@ export type ResolversParentTypes = ResolversObject<{
   Contact: Contact;
   ID: Scalars['ID']['output'];
   Conversation: ConversationRecord;
-  Boolean: Scalars['Boolean']['output'];
-  Int: Scalars['Int']['output'];
   Location: Location;
   Query: Record<PropertyKey, never>;
   User: User;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ContactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -278,3 +294,6 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+}>;

@@ -1,7 +1,7 @@
 // `npm run sandbox`: the sandbox upstream and the service wired together, for trying the service
 // without a HighLevel account. Prints the GraphQL URL, a working token and a ready-to-paste curl.
 import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../observability/logger.js';
 import { startService } from '../server.js';
 import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS } from './data.js';
 import { startSandboxUpstream } from './upstream.js';

@@ -8,14 +8,16 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { type Got } from 'got';
+import type { Context, Tracer } from '@opentelemetry/api';
+import got, { type Got, type RequestError } from 'got';
 import { type ConversationServiceError, DeadlineExceededError, RateLimitedError, UpstreamInvalidResponseError } from '../errors.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import { type ConversationRecord, parseConversationBody } from './conversation-record.js';
 import { assertValidConversationId, conversationPath } from './conversation-id.js';
 import { errorFromRequestFailure, errorFromStatus, invalidResponse, parseJsonObject, type UpstreamAnswer } from './error-mapping.js';
+import { endSpan, startUpstreamSpan } from '../observability/tracing.js';
 import { UpstreamCircuitBreaker } from './circuit-breaker.js';
-import { readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
+import { type RateLimitState, readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type CallContext, retryOptions } from './retry-policy.js';
 
@@ -39,13 +41,38 @@ export interface HighLevelClientOptions {
   circuitBreakerCooldownMs: number;
   /** Most sockets kept open to HighLevel at once; further requests queue in the agent. */
   maxSockets?: number;
+  /** OpenTelemetry tracer: one span per call, whose traceparent is sent upstream. */
+  tracer?: Tracer | undefined;
+}
+
+/** What one call carries from the GraphQL request that makes it. */
+export interface CallOptions {
+  /** Epoch ms by which the operation needs an answer; queueing and retries stop there. */
+  deadline: number;
+  /** Incremented for every request really sent. */
+  attempts?: { count: number };
+  /** Sent upstream as `x-request-id`, so HighLevel-side logs can be joined with ours. */
+  requestId?: string;
+  /** The operation's trace context, parent of the call's span. */
+  traceContext?: Context | undefined;
 }
 
 /** Called after every upstream call and retry, for logs and metrics. Never receives the token. */
 export type UpstreamObserver = (event: UpstreamEvent) => void;
 export type UpstreamEvent =
-  | { kind: 'response' | 'failure'; conversationId: string; durationMs: number; status?: number; error?: ConversationServiceError }
-  | { kind: 'retry'; conversationId: string; attempt: number; reason: string }
+  /** A call's final outcome (after retries). */
+  | {
+      kind: 'response' | 'failure';
+      conversationId: string;
+      requestId: string | undefined;
+      durationMs: number;
+      status?: number;
+      error?: ConversationServiceError;
+    }
+  /** One request sent: its HTTP status, or the failure kind when none came back. */
+  | { kind: 'attempt'; outcome: string; durationMs: number | undefined }
+  | { kind: 'retry'; conversationId: string; requestId: string | undefined; attempt: number; reason: string }
+  | { kind: 'rate-limit'; limiterKey: string; state: RateLimitState }
   | { kind: 'breaker'; state: 'closed' | 'open' | 'half-open' };
 
 export const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
@@ -69,6 +96,7 @@ export class HighLevelClient {
   readonly #limiter: RateLimiter;
   readonly #breaker: UpstreamCircuitBreaker;
   readonly #observer: UpstreamObserver | undefined;
+  readonly #tracer: Tracer | undefined;
 
   constructor(options: HighLevelClientOptions, observer?: UpstreamObserver) {
     // Generous: the rate limiter assumes a call starts at its reserved time, and calls queued in the
@@ -76,6 +104,7 @@ export class HighLevelClient {
     const maxSockets = options.maxSockets ?? 512;
     this.#options = options;
     this.#observer = observer;
+    this.#tracer = options.tracer;
     this.#agents = {
       http: new http.Agent({ keepAlive: true, maxSockets }),
       https: new https.Agent({ keepAlive: true, maxSockets }),
@@ -105,12 +134,24 @@ export class HighLevelClient {
             (requestOptions.context as unknown as CallContext).attempts.count += 1;
           },
         ],
+        beforeRetry: [
+          (error, retryCount) => {
+            const { conversationId, requestId } = error.options.context as unknown as CallContext;
+            // A retried attempt without an answer is counted here; answered ones are counted by afterResponse.
+            if (!error.response) observer?.({ kind: 'attempt', outcome: failureKind(error), durationMs: error.timings?.phases.total });
+            const reason = error.response ? String(error.response.statusCode) : (error.code ?? 'error');
+            observer?.({ kind: 'retry', conversationId, requestId, attempt: retryCount, reason });
+          },
+        ],
         // Every answer, retried ones included, tells the limiter where this token stands; a 429 holds
         // every call of the token for its wait, whether or not this call is retried.
         afterResponse: [
           (response) => {
             const { limiterKey } = response.request.options.context as unknown as CallContext;
-            limiter.observe(limiterKey, readRateLimitHeaders(response.headers));
+            const state = readRateLimitHeaders(response.headers);
+            limiter.observe(limiterKey, state);
+            observer?.({ kind: 'attempt', outcome: String(response.statusCode), durationMs: response.timings?.phases.total });
+            observer?.({ kind: 'rate-limit', limiterKey, state });
             if (response.statusCode === 429) {
               limiter.block(limiterKey, Date.now() + retryAfterMsOf429(response.headers), scopeOf429(response.headers));
             }
@@ -130,17 +171,32 @@ export class HighLevelClient {
    *   there); `attempts`: incremented for every request really sent.
    * @throws ConversationServiceError with the code for what went wrong; never anything else.
    */
-  async getConversation(
-    conversationId: string,
-    authorization: string,
-    call: { deadline: number; attempts?: { count: number } },
-  ): Promise<ConversationRecord> {
+  async getConversation(conversationId: string, authorization: string, call: CallOptions): Promise<ConversationRecord> {
     assertValidConversationId(conversationId);
     const limiterKey = RateLimiter.keyFor(authorization);
     // Refused by the breaker anyway: spend no rate-limit slot on it.
     if (!this.#breaker.refusing) await this.#waitForSlot(limiterKey, call.deadline);
-    const context: CallContext = { limiterKey, deadline: call.deadline, attempts: call.attempts ?? { count: 0 } };
-    return this.#breaker.run(() => this.#call(conversationId, authorization, context));
+    const context: CallContext = {
+      conversationId,
+      requestId: call.requestId,
+      limiterKey,
+      deadline: call.deadline,
+      attempts: call.attempts ?? { count: 0 },
+      headers: call.requestId ? { 'x-request-id': call.requestId } : {},
+    };
+    if (!this.#tracer || !call.traceContext) return this.#breaker.run(() => this.#call(conversationId, authorization, context));
+    const { span, headers } = startUpstreamSpan(this.#tracer, call.traceContext, conversationId);
+    Object.assign(context.headers, headers);
+    try {
+      const record = await this.#breaker.run(() => this.#call(conversationId, authorization, context));
+      endSpan(span, { status: 200 });
+      return record;
+    } catch (error) {
+      const failure = error as ConversationServiceError;
+      const upstream = failure.extensions?.upstream as { status?: number } | undefined;
+      endSpan(span, { ...(upstream?.status !== undefined ? { status: upstream.status } : {}), errorCode: String(failure.extensions?.code) });
+      throw error;
+    }
   }
 
   /** Closes idle keep-alive sockets so the process can exit. */
@@ -183,13 +239,14 @@ export class HighLevelClient {
       answer = await this.#send(conversationId, authorization, context);
     } catch (error) {
       const mapped = error as ConversationServiceError;
-      this.#observer?.({ kind: 'failure', conversationId, durationMs: performance.now() - started, error: mapped });
+      this.#observer?.({ kind: 'failure', conversationId, requestId: context.requestId, durationMs: performance.now() - started, error: mapped });
       throw mapped;
     }
     const outcome = interpret(answer, conversationId, tokenOf(authorization));
     this.#observer?.({
       kind: outcome.ok ? 'response' : 'failure',
       conversationId,
+      requestId: context.requestId,
       durationMs: performance.now() - started,
       status: answer.status,
       ...(outcome.ok ? {} : { error: outcome.error }),
@@ -208,7 +265,7 @@ export class HighLevelClient {
     const deadlineTimer = setTimeout(() => abort.abort(), Math.max(1, context.deadline - Date.now()));
     try {
       const request = this.#got.get(conversationPath(conversationId), {
-        headers: { authorization },
+        headers: { ...context.headers, authorization },
         context: context as unknown as Record<string, unknown>,
         signal: abort.signal,
       });
@@ -219,20 +276,28 @@ export class HighLevelClient {
           abort.abort();
         }
       });
-      request.on('retry', (attempt, error) => {
-        this.#observer?.({ kind: 'retry', conversationId, attempt, reason: error.response ? `HTTP ${error.response.statusCode}` : (error.code ?? 'error') });
-      });
       const response = await request;
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
+      const requestError = error as RequestError;
       if (tooLarge) {
+        this.#observer?.({ kind: 'attempt', outcome: 'too_large', durationMs: requestError.timings?.phases.total });
         throw new UpstreamInvalidResponseError(`HighLevel's answer is larger than ${maxResponseBytes} bytes; it was cut off`);
       }
-      throw errorFromRequestFailure(error, { timeoutMs, deadlinePassed: Date.now() >= context.deadline - 5 });
+      const deadlinePassed = Date.now() >= context.deadline - 5;
+      this.#observer?.({ kind: 'attempt', outcome: deadlinePassed ? 'aborted' : failureKind(requestError), durationMs: requestError.timings?.phases.total });
+      throw errorFromRequestFailure(error, { timeoutMs, deadlinePassed });
     } finally {
       clearTimeout(deadlineTimer);
     }
   }
+}
+
+/** The failure kind of an attempt that got no answer, as a metrics label. */
+function failureKind(error: RequestError): string {
+  if (error.name === 'TimeoutError') return 'timeout';
+  if (error.name === 'AbortError' || error.code === 'ERR_ABORTED') return 'aborted';
+  return 'unreachable';
 }
 
 type Outcome = { ok: true; record: ConversationRecord } | { ok: false; error: ConversationServiceError };

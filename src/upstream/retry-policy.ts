@@ -16,12 +16,17 @@ export const RETRIED_ERROR_CODES = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE'];
 
 /** What got carries from the call to the retry decision (got's `context` option). */
 export interface CallContext {
+  /** The conversation this call reads, and the id of the request that makes it (for logs). */
+  conversationId: string;
+  requestId: string | undefined;
   /** Rate-limiter key of the caller's token. */
   limiterKey: string;
   /** Epoch ms after which the operation no longer waits. */
   deadline: number;
   /** Counts requests actually sent (first attempts and retries), for the operation's log line. */
   attempts: { count: number };
+  /** Extra headers of this call: the request id, and the trace's `traceparent` when tracing. */
+  headers: Record<string, string>;
 }
 
 export interface RetryPolicyOptions {

@@ -2,7 +2,8 @@
 // speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
 import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 import { type RunningService, startService } from '../../src/server.js';
 import { SANDBOX_LOCATIONS } from '../../src/sandbox/data.js';
 import { type SandboxOptions, type SandboxUpstream, startSandboxUpstream } from '../../src/sandbox/upstream.js';
@@ -38,7 +39,7 @@ export interface Stack {
 }
 
 export async function startStack(
-  options: { config?: Partial<Config>; sandbox?: SandboxOptions } = {},
+  options: { config?: Partial<Config>; sandbox?: SandboxOptions; tracing?: Tracing } = {},
 ): Promise<Stack> {
   const sandbox = await startSandboxUpstream(options.sandbox);
   const logs: string[] = [];
@@ -60,7 +61,7 @@ export async function startStack(
   };
   let service: RunningService;
   try {
-    service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1' });
+    service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1', tracing: options.tracing });
   } catch (error) {
     await sandbox.close();
     throw error;

@@ -1,8 +1,8 @@
 // Structured JSON logs (pino) on stdout. Credentials are redacted by path as a second line of defence:
 // the code never logs a token on purpose, and these paths catch the places one could slip in.
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
-import { SERVICE_NAME } from './service-info.js';
+import type { LogLevel } from '../config.js';
+import { SERVICE_NAME } from '../service-info.js';
 
 export type { Logger };
 

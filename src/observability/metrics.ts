@@ -1,0 +1,166 @@
+// Prometheus metrics (prom-client), served at GET /metrics.
+//
+// What a team running this needs at a glance: how many upstream calls each operation costs, how close
+// tokens are to HighLevel's limits, and why things fail. No label ever carries a token, an id or any
+// other unbounded value: operation names are bounded (see `operationLabel`), statuses and codes come
+// from small fixed sets, and rate-limit state is aggregated across tokens.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState } from '../upstream/circuit-breaker.js';
+import type { RateLimitState } from '../upstream/rate-limit-headers.js';
+
+export type OperationOutcome = 'success' | 'partial' | 'error';
+
+/** Distinct operation names kept as labels; later ones are counted as "other". */
+const MAX_OPERATION_LABELS = 100;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** How long a token's reported X-RateLimit-Remaining counts towards the lowest-remaining gauges. */
+const RATE_STATE_TTL_MS = 60_000;
+const MAX_RATE_STATES = 10_000;
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #operations: Counter<'operation' | 'outcome'>;
+  readonly #operationSeconds: Histogram<'operation' | 'outcome'>;
+  readonly #errors: Counter<'code'>;
+  readonly #upstream: Counter<'status'>;
+  readonly #upstreamSeconds: Histogram<'status'>;
+  readonly #retries: Counter<'reason'>;
+  readonly #batchSize: Histogram;
+  readonly #breaker: Gauge;
+  readonly #operationNames = new Set<string>();
+  /** Latest rate-limit state per token (keyed by the limiter's digest, never the token). */
+  readonly #rateStates = new Map<string, { state: RateLimitState; at: number }>();
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#operations = new Counter({
+      name: 'graphql_operations_total',
+      help: 'GraphQL operations, by operation name and outcome (success, partial: some fields failed, error: nothing resolved).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.#operationSeconds = new Histogram({
+      name: 'graphql_operation_duration_seconds',
+      help: 'Time from receiving a GraphQL operation to sending its answer.',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers,
+    });
+    this.#errors = new Counter({
+      name: 'graphql_errors_total',
+      help: 'Errors in GraphQL answers, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#upstream = new Counter({
+      name: 'highlevel_requests_total',
+      help: 'Requests sent to HighLevel (retries included), by HTTP status or failure kind (timeout, unreachable, aborted, too_large).',
+      labelNames: ['status'],
+      registers,
+    });
+    this.#upstreamSeconds = new Histogram({
+      name: 'highlevel_request_duration_seconds',
+      help: 'Duration of one request to HighLevel, by HTTP status or failure kind.',
+      labelNames: ['status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#retries = new Counter({
+      name: 'highlevel_retries_total',
+      help: 'Retries of requests to HighLevel, by the reason of the failed attempt (HTTP status or error code).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#batchSize = new Histogram({
+      name: 'conversation_loader_batch_size',
+      help: 'Distinct conversation ids per DataLoader batch (one batch per operation tick).',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
+      registers,
+    });
+    this.#breaker = new Gauge({
+      name: 'highlevel_circuit_breaker_state',
+      help: 'Circuit breaker in front of HighLevel: 0 closed, 1 half-open (probing), 2 open (failing fast).',
+      registers,
+    });
+    const rateStates = () => this.#freshRateStates();
+    new Gauge({
+      name: 'highlevel_ratelimit_remaining_min',
+      help: 'Lowest X-RateLimit-Remaining (burst window) HighLevel reported, across tokens, in the last minute; absent before any answer.',
+      registers,
+      collect() {
+        const values = rateStates().flatMap(({ remaining }) => (remaining === undefined ? [] : [remaining]));
+        if (values.length > 0) this.set(Math.min(...values));
+        else this.reset();
+      },
+    });
+    new Gauge({
+      name: 'highlevel_ratelimit_daily_remaining_min',
+      help: 'Lowest X-RateLimit-Daily-Remaining HighLevel reported, across tokens, in the last minute.',
+      registers,
+      collect() {
+        const values = rateStates().flatMap(({ dailyRemaining }) => (dailyRemaining === undefined ? [] : [dailyRemaining]));
+        if (values.length > 0) this.set(Math.min(...values));
+        else this.reset();
+      },
+    });
+  }
+
+  observeOperation(name: string | null | undefined, outcome: OperationOutcome, seconds: number, errorCodes: readonly string[]): void {
+    const operation = this.#operationLabel(name);
+    this.#operations.inc({ operation, outcome });
+    this.#operationSeconds.observe({ operation, outcome }, seconds);
+    for (const code of errorCodes) this.#errors.inc({ code: codeLabel(code) });
+  }
+
+  observeUpstream(status: string, seconds: number | undefined): void {
+    this.#upstream.inc({ status });
+    if (seconds !== undefined) this.#upstreamSeconds.observe({ status }, seconds);
+  }
+
+  observeRetry(reason: string): void {
+    this.#retries.inc({ reason });
+  }
+
+  observeBatch(size: number): void {
+    this.#batchSize.observe(size);
+  }
+
+  observeRateLimit(limiterKey: string, state: RateLimitState): void {
+    if (state.remaining === undefined && state.dailyRemaining === undefined) return;
+    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(limiterKey)) this.#freshRateStates();
+    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(limiterKey)) return;
+    this.#rateStates.set(limiterKey, { state, at: Date.now() });
+  }
+
+  setBreakerState(state: BreakerState): void {
+    this.#breaker.set(BREAKER_VALUE[state]);
+  }
+
+  /** Operation names become labels only when well-formed and among the first MAX_OPERATION_LABELS. */
+  #operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (this.#operationNames.has(name)) return name;
+    if (this.#operationNames.size >= MAX_OPERATION_LABELS) return 'other';
+    this.#operationNames.add(name);
+    return name;
+  }
+
+  #freshRateStates(): RateLimitState[] {
+    const oldest = Date.now() - RATE_STATE_TTL_MS;
+    const fresh: RateLimitState[] = [];
+    for (const [key, { state, at }] of this.#rateStates) {
+      if (at < oldest) this.#rateStates.delete(key);
+      else fresh.push(state);
+    }
+    return fresh;
+  }
+}
+
+/** Error codes are SCREAMING_SNAKE_CASE words from a small set; anything else is not a label. */
+function codeLabel(code: string): string {
+  return /^[A-Z][A-Z_]{0,63}$/.test(code) ? code : 'OTHER';
+}
