@@ -23,6 +23,30 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Codes of answers refused or failed before any field resolved: ours (the HTTP front, limits, safelist)
+ * and the ones Apollo Server produces for this service.
+ */
+export const REQUEST_ERROR_CODES = [
+  'COST_LIMIT_EXCEEDED',
+  'PERSISTED_OPERATION_REQUIRED',
+  'PERSISTED_OPERATION_NOT_FOUND',
+  'SHUTTING_DOWN',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+
+/** Every `extensions.code` a client of this service can meet; the schema's `enum ErrorCode` lists the same. */
+export const ALL_ERROR_CODES: readonly (ErrorCode | RequestErrorCode)[] = [...ERROR_CODES, ...REQUEST_ERROR_CODES];
+
 /** What HighLevel said about a failed request, as exposed to clients under `extensions.upstream`. */
 export interface UpstreamErrorDetails {
   /** HTTP status HighLevel answered with. */

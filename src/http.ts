@@ -1,9 +1,10 @@
 // Small HTTP helpers for the node:http front: reading a bounded JSON body, writing JSON answers.
 import type http from 'node:http';
+import type { RequestErrorCode } from './errors.js';
 
 export type BodyResult =
   | { ok: true; value: unknown }
-  | { ok: false; status: 400 | 413 | 415; code: string; message: string };
+  | { ok: false; status: 400 | 413 | 415; code: RequestErrorCode; message: string };
 
 /**
  * Reads a JSON request body of at most `maxBytes`. Bodies that are not JSON are left to Apollo, which
@@ -35,7 +36,7 @@ export async function readJsonBody(req: http.IncomingMessage, maxBytes: number):
 }
 
 /** A GraphQL-shaped error answer, for refusals made before Apollo sees the request. */
-export function graphqlErrorBody(message: string, code: string, extensions: Record<string, unknown> = {}) {
+export function graphqlErrorBody(message: string, code: RequestErrorCode, extensions: Record<string, unknown> = {}) {
   return { errors: [{ message, extensions: { code, ...extensions } }] };
 }
 

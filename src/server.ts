@@ -11,7 +11,7 @@ import { createApolloServer } from './apollo.js';
 import type { Config } from './config.js';
 import { createRequestContext, requestIdFor } from './context.js';
 import { graphqlErrorBody, readJsonBody, sendJson } from './http.js';
-import { type Safelist, applySafelist, loadSafelist } from './limits/persisted-operations.js';
+import { type Safelist, type SafelistOutcome, applySafelist, loadSafelist } from './limits/persisted-operations.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { type Tracing, startOperationSpan } from './observability/tracing.js';
@@ -284,9 +284,7 @@ function applyCors(
   });
 }
 
-type SafelistedRequest =
-  | { ok: true; body: unknown; search: string }
-  | { ok: false; code: string; message: string };
+type SafelistedRequest = { ok: true; body: unknown; search: string } | Extract<SafelistOutcome, { ok: false }>;
 
 /** Safelist mode for POST bodies and for GET query parameters alike. */
 function safelisted(safelist: Safelist, method: string, body: unknown, search: string): SafelistedRequest {

@@ -175,3 +175,13 @@ describe('error mapping', () => {
     expect(error.message).toBe("HighLevel's daily quota for this token is used up");
   });
 });
+
+describe('the ErrorCode enum of the schema', () => {
+  it('lists exactly the codes the server can return', async () => {
+    const { createSchema } = await import('../src/schema.js');
+    const { ALL_ERROR_CODES } = await import('../src/errors.js');
+    const enumType = createSchema().getType('ErrorCode') as import('graphql').GraphQLEnumType;
+    expect(new Set(enumType.getValues().map((value) => value.name))).toEqual(new Set(ALL_ERROR_CODES));
+    expect(ALL_ERROR_CODES).toHaveLength(new Set(ALL_ERROR_CODES).size);
+  });
+});

@@ -6,7 +6,7 @@
 // `conversations(ids:)` list after variable coercion, and each `_entities` representation. Counted
 // as written: @skip/@include and duplicate ids are ignored, so the count is an upper bound.
 import type { ApolloServerPlugin } from '@apollo/server';
-import { BadUserInputError } from '../errors.js';
+import { BadUserInputError, type RequestErrorCode } from '../errors.js';
 import {
   type ArgumentNode,
   type DocumentNode,
@@ -21,7 +21,7 @@ import {
   type GraphQLField,
 } from 'graphql';
 
-export const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED';
+export const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED' satisfies RequestErrorCode;
 
 /** One list argument longer than the whole limit is bad input, whatever else the operation asks. */
 export class LookupListTooLongError extends BadUserInputError {

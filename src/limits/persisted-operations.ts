@@ -9,9 +9,10 @@
 // at start-up: a bad file stops the service rather than silently allowing or refusing everything.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
+import type { RequestErrorCode } from '../errors.js';
 
-export const PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED';
-export const PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND';
+export const PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED' satisfies RequestErrorCode;
+export const PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND' satisfies RequestErrorCode;
 
 export type Safelist = ReadonlyMap<string, string>;
 
