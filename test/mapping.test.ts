@@ -1,5 +1,6 @@
 // Unit tests of the pure translation steps: ids, record parsing, channel types, HTTP answers to errors.
 import { Writable } from 'node:stream';
+import type { GraphQLEnumType } from 'graphql';
 import { describe, expect, it } from '@jest/globals';
 import { channelTypeOf } from '../src/channel-type.js';
 import { ERROR_CODES } from '../src/errors.js';
@@ -180,7 +181,7 @@ describe('the ErrorCode enum of the schema', () => {
   it('lists exactly the codes the server can return', async () => {
     const { createSchema } = await import('../src/schema.js');
     const { ALL_ERROR_CODES } = await import('../src/errors.js');
-    const enumType = createSchema().getType('ErrorCode') as import('graphql').GraphQLEnumType;
+    const enumType = createSchema().getType('ErrorCode') as GraphQLEnumType;
     expect(new Set(enumType.getValues().map((value) => value.name))).toEqual(new Set(ALL_ERROR_CODES));
     expect(ALL_ERROR_CODES).toHaveLength(new Set(ALL_ERROR_CODES).size);
   });
