@@ -44,7 +44,8 @@ export function createApolloServer(config: Config, logger: Logger, metrics?: Met
       // may see must never sit in a shared cache. CACHE_MAX_AGE_SECONDS=0 (the default) means no-store.
       ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheMaxAgeSeconds }),
       operationCostPlugin(config.maxLookupsPerOperation),
-      ...(config.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Browsers get this service's own offline IDE (ide.ts), never Apollo's CDN-loaded landing page.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

@@ -11,6 +11,7 @@ import { createApolloServer } from './apollo.js';
 import type { Config } from './config.js';
 import { createRequestContext, requestIdFor } from './context.js';
 import { graphqlErrorBody, readJsonBody, sendJson } from './http.js';
+import { IDE_ASSET_PREFIX, sendIdeAsset, sendIdePage, wantsIdePage } from './ide.js';
 import { type Safelist, type SafelistOutcome, applySafelist, loadSafelist } from './limits/persisted-operations.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -100,8 +101,11 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname, search } = new URL(req.url ?? '/', 'http://service.invalid');
+    if (config.introspection && pathname.startsWith(IDE_ASSET_PREFIX) && isRead(req) && (await sendIdeAsset(res, pathname))) return;
     if (pathname === '/graphql') {
       if (corsHandler && (await applyCors(corsHandler, req, res))) return;
+      // The IDE needs introspection, so it is served exactly when introspection is on.
+      if (config.introspection && wantsIdePage(req, search)) return sendIdePage(res);
       if (stopping) {
         // Draining: new work goes to another instance; the client should not reuse this connection.
         res.setHeader('connection', 'close');
