@@ -56,6 +56,8 @@ export interface Config {
   safelistManifest: string | undefined;
   /** max-age of (always private) cacheable answers; 0 answers Cache-Control: no-store. */
   cacheMaxAgeSeconds: number;
+  /** Concurrent reads of the same id with the same token, across operations, share one upstream call. */
+  coalesceInflight: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,6 +129,7 @@ const variables = {
   CORS_ALLOWED_ORIGINS: { key: 'corsAllowedOrigins', schema: origins, fallback: '' },
   PERSISTED_OPERATIONS_SAFELIST: { key: 'safelistManifest', schema: z.string().min(1), fallback: undefined },
   CACHE_MAX_AGE_SECONDS: { key: 'cacheMaxAgeSeconds', schema: integer(0, 86_400), fallback: '0' },
+  HIGHLEVEL_COALESCE_INFLIGHT: { key: 'coalesceInflight', schema: boolean, fallback: 'true' },
 } as const;
 
 /** Environment variable names with their defaults, as the README's configuration table lists them. */

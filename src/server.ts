@@ -67,6 +67,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       circuitBreakerThreshold: config.circuitBreakerThreshold,
       circuitBreakerCooldownMs: config.circuitBreakerCooldownMs,
       tracer: tracing?.tracer,
+      coalesce: config.coalesceInflight,
     },
     (event) => {
       logUpstreamEvent(logger, event);
@@ -234,6 +235,9 @@ function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
       return;
     case 'breaker':
       metrics.setBreakerState(event.state);
+      return;
+    case 'coalesced':
+      metrics.observeCoalesced();
       return;
     default:
       return;

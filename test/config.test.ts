@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       corsAllowedOrigins: [],
       safelistManifest: undefined,
       cacheMaxAgeSeconds: 0,
+      coalesceInflight: true,
     });
   });
 
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
         CORS_ALLOWED_ORIGINS: 'https://app.example.com',
         PERSISTED_OPERATIONS_SAFELIST: '/etc/manifest.json',
         CACHE_MAX_AGE_SECONDS: '30',
+        HIGHLEVEL_COALESCE_INFLIGHT: 'false',
       }),
     ).toEqual({
       port: 8080,
@@ -106,6 +108,7 @@ describe('loadConfig', () => {
       corsAllowedOrigins: ['https://app.example.com'],
       safelistManifest: '/etc/manifest.json',
       cacheMaxAgeSeconds: 30,
+      coalesceInflight: false,
     });
   });
 
@@ -180,6 +183,7 @@ describe('loadConfig', () => {
       CORS_ALLOWED_ORIGINS: '',
       PERSISTED_OPERATIONS_SAFELIST: undefined,
       CACHE_MAX_AGE_SECONDS: '0',
+      HIGHLEVEL_COALESCE_INFLIGHT: 'true',
     });
   });
 });

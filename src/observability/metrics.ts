@@ -28,6 +28,7 @@ export class Metrics {
   readonly #upstreamSeconds: Histogram<'status'>;
   readonly #retries: Counter<'reason'>;
   readonly #batchSize: Histogram;
+  readonly #coalesced: Counter;
   readonly #breaker: Gauge;
   readonly #operationNames = new Set<string>();
   /** Latest rate-limit state per token (keyed by the limiter's digest, never the token). */
@@ -80,6 +81,11 @@ export class Metrics {
       buckets: [1, 2, 5, 10, 20, 50, 100],
       registers,
     });
+    this.#coalesced = new Counter({
+      name: 'highlevel_coalesced_lookups_total',
+      help: 'Lookups that joined a call already in flight for the same token and id (HIGHLEVEL_COALESCE_INFLIGHT) instead of making one.',
+      registers,
+    });
     this.#breaker = new Gauge({
       name: 'highlevel_circuit_breaker_state',
       help: 'Circuit breaker in front of HighLevel: 0 closed, 1 half-open (probing), 2 open (failing fast).',
@@ -126,6 +132,10 @@ export class Metrics {
 
   observeBatch(size: number): void {
     this.#batchSize.observe(size);
+  }
+
+  observeCoalesced(): void {
+    this.#coalesced.inc();
   }
 
   observeRateLimit(limiterKey: string, state: RateLimitState): void {

@@ -43,6 +43,8 @@ export interface HighLevelClientOptions {
   maxSockets?: number;
   /** OpenTelemetry tracer: one span per call, whose traceparent is sent upstream. */
   tracer?: Tracer | undefined;
+  /** Concurrent reads of the same id with the same token share one upstream call. */
+  coalesce?: boolean;
 }
 
 /** What one call carries from the GraphQL request that makes it. */
@@ -73,7 +75,9 @@ export type UpstreamEvent =
   | { kind: 'attempt'; outcome: string; durationMs: number | undefined }
   | { kind: 'retry'; conversationId: string; requestId: string | undefined; attempt: number; reason: string }
   | { kind: 'rate-limit'; limiterKey: string; state: RateLimitState }
-  | { kind: 'breaker'; state: 'closed' | 'open' | 'half-open' };
+  | { kind: 'breaker'; state: 'closed' | 'open' | 'half-open' }
+  /** A lookup joined a call already in flight for the same token and id. */
+  | { kind: 'coalesced' };
 
 export const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
 
@@ -97,6 +101,8 @@ export class HighLevelClient {
   readonly #breaker: UpstreamCircuitBreaker;
   readonly #observer: UpstreamObserver | undefined;
   readonly #tracer: Tracer | undefined;
+  /** Calls in flight, by token digest and id, for coalescing. */
+  readonly #inFlight = new Map<string, Promise<ConversationRecord>>();
 
   constructor(options: HighLevelClientOptions, observer?: UpstreamObserver) {
     // Generous: the rate limiter assumes a call starts at its reserved time, and calls queued in the
@@ -171,9 +177,26 @@ export class HighLevelClient {
    *   there); `attempts`: incremented for every request really sent.
    * @throws ConversationServiceError with the code for what went wrong; never anything else.
    */
-  async getConversation(conversationId: string, authorization: string, call: CallOptions): Promise<ConversationRecord> {
+  getConversation(conversationId: string, authorization: string, call: CallOptions): Promise<ConversationRecord> {
     assertValidConversationId(conversationId);
     const limiterKey = RateLimiter.keyFor(authorization);
+    if (!this.#options.coalesce) return this.#read(conversationId, authorization, limiterKey, call);
+    // In-flight coalescing across operations: a lookup of an id that the same token (the same
+    // Authorization value, so the same location's view) is already reading joins that call instead
+    // of making another. Keyed by the token's digest: never shared between tokens. A joiner waits for
+    // the first caller's call, which runs under the first caller's deadline.
+    const key = `${limiterKey}\u0000${conversationId}`;
+    const inFlight = this.#inFlight.get(key);
+    if (inFlight) {
+      this.#observer?.({ kind: 'coalesced' });
+      return inFlight;
+    }
+    const read = this.#read(conversationId, authorization, limiterKey, call).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, read);
+    return read;
+  }
+
+  async #read(conversationId: string, authorization: string, limiterKey: string, call: CallOptions): Promise<ConversationRecord> {
     // Refused by the breaker anyway: spend no rate-limit slot on it.
     if (!this.#breaker.refusing) await this.#waitForSlot(limiterKey, call.deadline);
     const context: CallContext = {
