@@ -1,20 +1,13 @@
 // Operability: Prometheus metrics, JSON logs with request ids, OpenTelemetry traces reaching the
 // sandbox, and Cache-Control headers that keep one caller's data out of shared caches.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createTracing, tracingFromEnvironment } from '../src/observability/tracing.js';
 import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../src/sandbox/data.js';
-import { LOCATION_A, type Stack, startStack } from './support/stack.js';
+import { LOCATION_A, type Stack, stackPerTest } from './support/stack.js';
 
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-async function start(...args: Parameters<typeof startStack>): Promise<Stack> {
-  stack = await startStack(...args);
-  return stack;
-}
+// A fresh stack per test, stopped after it.
+const start = stackPerTest();
 
 /** The value of one sample of the Prometheus text, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

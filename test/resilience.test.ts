@@ -1,21 +1,13 @@
 // Resilience against the sandbox's fault modes, counting calls at the sandbox: retries, pacing under
 // HighLevel's burst limit, the circuit breaker, limits on what comes back, and draining on stop.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { SANDBOX_FAULT_IDS, SANDBOX_IDS, generatedConversationId } from '../src/sandbox/data.js';
-import { type Stack, postGraphQL, startStack } from './support/stack.js';
+import { postGraphQL, stackPerTest } from './support/stack.js';
 
 const QUERY = `query One($id: ID!) { conversation(id: $id) { id } }`;
 
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function start(...args: Parameters<typeof startStack>): Promise<Stack> {
-  stack = await startStack(...args);
-  return stack;
-}
+// A fresh stack per test, stopped after it.
+const start = stackPerTest();
 
 describe('retries', () => {
   it('retries a 429 after its Retry-After and resolves the field', async () => {

@@ -4,23 +4,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../src/config.js';
 import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
-import { type Stack, startStack } from './support/stack.js';
+import { stackPerTest, startStack } from './support/stack.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'security-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-async function start(...args: Parameters<typeof startStack>): Promise<Stack> {
-  stack = await startStack(...args);
-  return stack;
-}
+// A fresh stack per test, stopped after it.
+const start = stackPerTest();
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const ONE = `query One($id: ID!) { conversation(id: $id) { id unreadCount } }`;

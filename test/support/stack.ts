@@ -1,6 +1,7 @@
 // Starts the real pieces on loopback for integration tests: the sandbox upstream (a real HTTP server
 // speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
 import { Writable } from 'node:stream';
+import { afterEach } from '@jest/globals';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
@@ -76,6 +77,19 @@ export async function startStack(
       await service.stop();
       await sandbox.close();
     },
+  };
+}
+
+/** For suites that start a stack per test: returns `start`, and stops what it started after each test. */
+export function stackPerTest(): (options?: Parameters<typeof startStack>[0]) => Promise<Stack> {
+  let current: Stack | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (options) => {
+    current = await startStack(options);
+    return current;
   };
 }
 
