@@ -92,6 +92,8 @@ export interface SandboxUpstream {
   callsFor(conversationId: string): number;
   /** How many answers of each HTTP status were sent since start or reset(). */
   statusCounts(): Readonly<Record<number, number>>;
+  /** TCP connections accepted since start or reset() (the benchmark's "new upstream sockets"). */
+  connections(): number;
   /** '*' applies to every id; `times` limits the fault to the next N matching requests (default: unlimited). */
   setFault(conversationId: string | '*', fault: Fault, options?: { times?: number }): void;
   clearFaults(): void;
@@ -418,6 +420,7 @@ class Sandbox implements SandboxUpstream {
   #total = 0;
   #perId = new Map<string, number>();
   #statuses = new Map<number, number>();
+  #connections = 0;
   /** Aborted by close(): cuts short every pending delay so no timer outlives the sandbox. */
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
@@ -432,6 +435,9 @@ class Sandbox implements SandboxUpstream {
         // us; there is nobody left to answer, so make sure the connection does not linger.
         if (!res.writableEnded) res.destroy();
       });
+    });
+    this.#server.on('connection', () => {
+      this.#connections += 1;
     });
   }
 
@@ -471,6 +477,10 @@ class Sandbox implements SandboxUpstream {
     return Object.fromEntries(this.#statuses);
   }
 
+  connections(): number {
+    return this.#connections;
+  }
+
   setFault(conversationId: string, fault: Fault, options?: { times?: number }): void {
     this.#faults.set(conversationId, fault, options?.times);
   }
@@ -484,6 +494,7 @@ class Sandbox implements SandboxUpstream {
     this.#total = 0;
     this.#perId = new Map();
     this.#statuses = new Map();
+    this.#connections = 0;
     this.#limiter.clear();
     this.#faults.clear();
   }
