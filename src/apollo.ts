@@ -3,7 +3,7 @@
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Config } from './config.js';
 import type { RequestContext } from './context.js';
@@ -41,8 +41,11 @@ export function createApolloServer(config: Config, logger: Logger, metrics?: Met
     plugins: [
       operationPlugin(metrics),
       // Conversations are marked @cacheControl(scope: PRIVATE) in the schema: what the caller's token
-      // may see must never sit in a shared cache. CACHE_MAX_AGE_SECONDS=0 (the default) means no-store.
-      ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheMaxAgeSeconds }),
+      // may see must never sit in a shared cache. With CACHE_MAX_AGE_SECONDS=0 (the default) nothing is
+      // cacheable, so the plugin's per-field work is skipped and the HTTP front answers no-store.
+      config.cacheMaxAgeSeconds > 0
+        ? ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheMaxAgeSeconds })
+        : ApolloServerPluginCacheControlDisabled(),
       operationCostPlugin(config.maxLookupsPerOperation),
       // Browsers get this service's own offline IDE (ide.ts), never Apollo's CDN-loaded landing page.
       ApolloServerPluginLandingPageDisabled(),
