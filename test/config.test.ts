@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../src/config.js';
 
@@ -185,5 +186,16 @@ describe('loadConfig', () => {
       CACHE_MAX_AGE_SECONDS: '0',
       HIGHLEVEL_COALESCE_INFLIGHT: 'true',
     });
+  });
+});
+
+describe("the README's configuration table", () => {
+  it('lists every variable with the default the code uses', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, fallback] of Object.entries(CONFIG_DEFAULTS)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row).toBeDefined();
+      if (fallback) expect(row?.split('|')[2]).toContain(`\`${fallback}\``);
+    }
   });
 });
