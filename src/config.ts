@@ -114,7 +114,7 @@ const variables = {
   HIGHLEVEL_BURST_INTERVAL_MS: { key: 'highLevelBurstIntervalMs', schema: integer(1, 3_600_000), fallback: '10000' },
   HIGHLEVEL_MAX_RESPONSE_BYTES: { key: 'highLevelMaxResponseBytes', schema: integer(1024, 64 * 1024 * 1024), fallback: '1048576' },
   OPERATION_DEADLINE_MS: { key: 'operationDeadlineMs', schema: integer(1, 600_000), fallback: '15000' },
-  MAX_CONCURRENT_UPSTREAM_PER_OPERATION: { key: 'maxConcurrentUpstreamPerOperation', schema: integer(1, 1000), fallback: '16' },
+  MAX_CONCURRENT_UPSTREAM_PER_OPERATION: { key: 'maxConcurrentUpstreamPerOperation', schema: integer(1, 1000), fallback: '64' },
   CIRCUIT_BREAKER_THRESHOLD: { key: 'circuitBreakerThreshold', schema: integer(1, 1000), fallback: '5' },
   CIRCUIT_BREAKER_COOLDOWN_MS: { key: 'circuitBreakerCooldownMs', schema: integer(1, 3_600_000), fallback: '10000' },
   SHUTDOWN_GRACE_MS: { key: 'shutdownGraceMs', schema: integer(0, 600_000), fallback: '10000' },
