@@ -15,8 +15,9 @@ import { IDE_ASSET_PREFIX, sendIdeAsset, sendIdePage, wantsIdePage } from './ide
 import { type Safelist, type SafelistOutcome, applySafelist, loadSafelist } from './limits/persisted-operations.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { upstreamEventHandler } from './observability/upstream-events.js';
 import { type Tracing, startOperationSpan } from './observability/tracing.js';
-import { HighLevelClient, type UpstreamEvent } from './upstream/client.js';
+import { HighLevelClient } from './upstream/client.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
 const CORS_ALLOWED_HEADERS = [
@@ -69,10 +70,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       tracer: tracing?.tracer,
       coalesce: config.coalesceInflight,
     },
-    (event) => {
-      logUpstreamEvent(logger, event);
-      recordUpstreamEvent(metrics, event);
-    },
+    upstreamEventHandler(logger, metrics),
   );
   metrics.setBreakerState('closed');
   const httpServer = http.createServer();
@@ -220,56 +218,6 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       client.close();
     },
   };
-}
-
-function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
-  switch (event.kind) {
-    case 'attempt':
-      metrics.observeUpstream(event.outcome, event.durationMs === undefined ? undefined : event.durationMs / 1000);
-      return;
-    case 'retry':
-      metrics.observeRetry(event.reason);
-      return;
-    case 'rate-limit':
-      metrics.observeRateLimit(event.limiterKey, event.state);
-      return;
-    case 'breaker':
-      metrics.setBreakerState(event.state);
-      return;
-    case 'coalesced':
-      metrics.observeCoalesced();
-      return;
-    default:
-      return;
-  }
-}
-
-function logUpstreamEvent(logger: Logger, event: UpstreamEvent): void {
-  switch (event.kind) {
-    case 'failure':
-      logger.warn(
-        {
-          requestId: event.requestId,
-          conversationId: event.conversationId,
-          status: event.status,
-          code: event.error?.extensions.code,
-          durationMs: Math.round(event.durationMs),
-        },
-        `upstream request failed: ${event.error?.message ?? 'unknown error'}`,
-      );
-      return;
-    case 'retry':
-      logger.info(
-        { requestId: event.requestId, conversationId: event.conversationId, attempt: event.attempt, reason: event.reason },
-        'retrying upstream request',
-      );
-      return;
-    case 'breaker':
-      logger.warn({ state: event.state }, `circuit breaker ${event.state}`);
-      return;
-    default:
-      return;
-  }
 }
 
 function isRead(req: http.IncomingMessage): boolean {

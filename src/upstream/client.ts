@@ -62,14 +62,14 @@ export interface CallOptions {
 /** Called after every upstream call and retry, for logs and metrics. Never receives the token. */
 export type UpstreamObserver = (event: UpstreamEvent) => void;
 export type UpstreamEvent =
-  /** A call's final outcome (after retries). */
+  /** A call that failed in the end (after retries). */
   | {
-      kind: 'response' | 'failure';
+      kind: 'failure';
       conversationId: string;
       requestId: string | undefined;
       durationMs: number;
       status?: number;
-      error?: ConversationServiceError;
+      error: ConversationServiceError;
     }
   /** One request sent: its HTTP status, or the failure kind when none came back. */
   | { kind: 'attempt'; outcome: string; durationMs: number | undefined }
@@ -179,7 +179,13 @@ export class HighLevelClient {
    * @throws ConversationServiceError with the code for what went wrong; never anything else.
    */
   getConversation(conversationId: string, authorization: string, call: CallOptions): Promise<ConversationRecord> {
-    assertValidConversationId(conversationId);
+    // Not an async function (a joiner must get the very promise in flight), so a bad id is turned into
+    // a rejection here rather than thrown at the caller.
+    try {
+      assertValidConversationId(conversationId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const limiterKey = RateLimiter.keyFor(authorization);
     if (!this.#options.coalesce) return this.#read(conversationId, authorization, limiterKey, call);
     // In-flight coalescing across operations: a lookup of an id that the same token (the same
@@ -267,15 +273,17 @@ export class HighLevelClient {
       throw mapped;
     }
     const outcome = interpret(answer, conversationId, tokenOf(authorization));
-    this.#observer?.({
-      kind: outcome.ok ? 'response' : 'failure',
-      conversationId,
-      requestId: context.requestId,
-      durationMs: performance.now() - started,
-      status: answer.status,
-      ...(outcome.ok ? {} : { error: outcome.error }),
-    });
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) {
+      this.#observer?.({
+        kind: 'failure',
+        conversationId,
+        requestId: context.requestId,
+        durationMs: performance.now() - started,
+        status: answer.status,
+        error: outcome.error,
+      });
+      throw outcome.error;
+    }
     return outcome.record;
   }
 
