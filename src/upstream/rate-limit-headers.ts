@@ -54,7 +54,6 @@ export function retryAfterMsOf429(headers: Headers, now: number = Date.now()): n
   return state.intervalMs ?? DEFAULT_BURST_INTERVAL_MS;
 }
 
-export const DEFAULT_BURST_MAX = 100;
 export const DEFAULT_BURST_INTERVAL_MS = 10_000;
 
 /** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent or unreadable. */
