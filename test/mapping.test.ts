@@ -91,6 +91,23 @@ describe('parseConversationBody', () => {
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.problem).toMatch(new RegExp(`^${field}`));
   });
+
+  it.each([
+    [{ ...RECORD, unreadCount: -1 }, 'unreadCount: expected a whole number >= 0, got a negative number'],
+    [{ ...RECORD, unreadCount: 1.5 }, 'unreadCount: expected a whole number >= 0, got a fraction'],
+    [{ ...RECORD, contactId: '' }, 'contactId: expected a non-empty string, got an empty string'],
+    [{ ...RECORD, assignedTo: 7 }, 'assignedTo: expected a string or null, got a number'],
+    [{ ...RECORD, starred: 'yes' }, 'starred: expected a boolean or null, got a string'],
+    [{ ...RECORD, inbox: null }, 'inbox: expected a boolean, got null'],
+    [[RECORD], 'body: expected a JSON object, got an array'],
+    [{ ...RECORD, deleted: {} }, 'deleted: expected a boolean, got an object'],
+  ])('says what was wrong with the value, never the value itself (%#)', (body, problem) => {
+    expect(parseConversationBody(body)).toEqual({ ok: false, problem });
+  });
+
+  it('accepts null assignedTo and starred, as HighLevel sends for unassigned, unstarred threads', () => {
+    expect(parseConversationBody({ ...RECORD, assignedTo: null, starred: null })).toMatchObject({ ok: true, record: { assignedTo: null, starred: null } });
+  });
 });
 
 describe('channelTypeOf', () => {
