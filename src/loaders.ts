@@ -11,6 +11,7 @@ import type { Context } from '@opentelemetry/api';
 import type { CallOptions, HighLevelClient } from './upstream/client.js';
 import type { ConversationRecord } from './upstream/conversation-record.js';
 import { assertValidConversationId } from './upstream/conversation-id.js';
+import { RateLimiter } from './upstream/rate-limiter.js';
 
 export class ConversationLoader {
   /** Undefined when the request carries no credentials: then every load fails without a call. */
@@ -32,7 +33,13 @@ export class ConversationLoader {
     const concurrency = pLimit(limits.maxConcurrent);
     // One GET per distinct id, started together up to the concurrency cap; one result or one error per
     // key, in key order.
-    const call: CallOptions = { deadline: limits.deadline, attempts: this.#attempts, traceContext: limits.traceContext };
+    // The token's limiter key is a hash: computed once here rather than for every call.
+    const call: CallOptions = {
+      deadline: limits.deadline,
+      attempts: this.#attempts,
+      traceContext: limits.traceContext,
+      limiterKey: RateLimiter.keyFor(authorization),
+    };
     if (limits.requestId) call.requestId = limits.requestId;
     this.#loader = new DataLoader((ids) => {
       limits.onBatch?.(ids.length);

@@ -31,6 +31,11 @@ export class Metrics {
   readonly #coalesced: Counter;
   readonly #breaker: Gauge;
   readonly #operationNames = new Set<string>();
+  /**
+   * The per-status children of the two upstream metrics, looked up once per status: prom-client would
+   * otherwise hash the label set on every call. Statuses are HTTP codes and failure kinds: a small set.
+   */
+  readonly #upstreamByStatus = new Map<string, { requests: Counter.Internal; seconds: Histogram.Internal<'status'> }>();
   /** Latest rate-limit state per token (keyed by the limiter's digest, never the token). */
   readonly #rateStates = new Map<string, { state: RateLimitState; at: number }>();
 
@@ -122,8 +127,13 @@ export class Metrics {
   }
 
   observeUpstream(status: string, seconds: number | undefined): void {
-    this.#upstream.inc({ status });
-    if (seconds !== undefined) this.#upstreamSeconds.observe({ status }, seconds);
+    let children = this.#upstreamByStatus.get(status);
+    if (!children) {
+      children = { requests: this.#upstream.labels(status), seconds: this.#upstreamSeconds.labels(status) };
+      this.#upstreamByStatus.set(status, children);
+    }
+    children.requests.inc();
+    if (seconds !== undefined) children.seconds.observe(seconds);
   }
 
   observeRetry(reason: string): void {

@@ -15,12 +15,10 @@ function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
   switch (event.kind) {
     case 'attempt':
       metrics.observeUpstream(event.outcome, event.durationMs === undefined ? undefined : event.durationMs / 1000);
+      if (event.rateLimit) metrics.observeRateLimit(event.rateLimit.limiterKey, event.rateLimit.state);
       return;
     case 'retry':
       metrics.observeRetry(event.reason);
-      return;
-    case 'rate-limit':
-      metrics.observeRateLimit(event.limiterKey, event.state);
       return;
     case 'breaker':
       metrics.setBreakerState(event.state);

@@ -57,6 +57,11 @@ export interface CallOptions {
   requestId?: string;
   /** The operation's trace context, parent of the call's span. */
   traceContext?: Context | undefined;
+  /**
+   * `RateLimiter.keyFor(authorization)`, when the caller has it already: the loader computes it once
+   * per request instead of hashing the token again for every call. Computed here when absent.
+   */
+  limiterKey?: string;
 }
 
 /** Called after every upstream call and retry, for logs and metrics. Never receives the token. */
@@ -71,10 +76,12 @@ export type UpstreamEvent =
       status?: number;
       error: ConversationServiceError;
     }
-  /** One request sent: its HTTP status, or the failure kind when none came back. */
-  | { kind: 'attempt'; outcome: string; durationMs: number | undefined }
+  /**
+   * One request sent: its HTTP status, or the failure kind when none came back; for an answer, also what
+   * its X-RateLimit-* headers said of the token (under its limiter key).
+   */
+  | { kind: 'attempt'; outcome: string; durationMs: number | undefined; rateLimit?: { limiterKey: string; state: RateLimitState } }
   | { kind: 'retry'; conversationId: string; requestId: string | undefined; attempt: number; reason: string }
-  | { kind: 'rate-limit'; limiterKey: string; state: RateLimitState }
   | { kind: 'breaker'; state: 'closed' | 'open' | 'half-open' }
   /** A lookup joined a call already in flight for the same token and id. */
   | { kind: 'coalesced' };
@@ -157,8 +164,7 @@ export class HighLevelClient {
             const { limiterKey } = response.request.options.context as unknown as CallContext;
             const state = readRateLimitHeaders(response.headers);
             limiter.observe(limiterKey, state);
-            observer?.({ kind: 'attempt', outcome: String(response.statusCode), durationMs: response.timings?.phases.total });
-            observer?.({ kind: 'rate-limit', limiterKey, state });
+            observer?.({ kind: 'attempt', outcome: String(response.statusCode), durationMs: response.timings?.phases.total, rateLimit: { limiterKey, state } });
             if (response.statusCode === 429) {
               limiter.block(limiterKey, Date.now() + retryAfterMsOf429(response.headers), scopeOf429(response.headers));
             }
@@ -186,7 +192,7 @@ export class HighLevelClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    const limiterKey = RateLimiter.keyFor(authorization);
+    const limiterKey = call.limiterKey ?? RateLimiter.keyFor(authorization);
     if (!this.#options.coalesce) return this.#read(conversationId, authorization, limiterKey, call);
     // In-flight coalescing across operations: a lookup of an id that the same token (the same
     // Authorization value, so the same location's view) is already reading joins that call instead
@@ -204,8 +210,12 @@ export class HighLevelClient {
   }
 
   async #read(conversationId: string, authorization: string, limiterKey: string, call: CallOptions): Promise<ConversationRecord> {
-    // Refused by the breaker anyway: spend no rate-limit slot on it.
-    if (!this.#breaker.refusing) await this.#waitForSlot(limiterKey, call.deadline);
+    // Refused by the breaker anyway: spend no rate-limit slot on it. The usual case, a slot free right
+    // away, costs no await.
+    if (!this.#breaker.refusing) {
+      const wait = this.#reserveSlot(limiterKey, call.deadline);
+      if (wait !== undefined) await this.#waitForSlot(limiterKey, call.deadline, wait);
+    }
     const context: CallContext = {
       conversationId,
       requestId: call.requestId,
@@ -236,65 +246,53 @@ export class HighLevelClient {
   }
 
   /**
-   * Waits until the token may make a call under HighLevel's burst limit.
+   * Reserves the token's earliest start under HighLevel's burst limit.
+   * @returns undefined when the call may start now, else the reserved start to wait for.
    * @throws DeadlineExceededError when the deadline has already passed, RateLimitedError (no call made)
    *   when the token's next free slot lies after it.
    */
-  async #waitForSlot(limiterKey: string, deadline: number): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      if (now >= deadline) throw new DeadlineExceededError("The operation's deadline passed before HighLevel could be called");
-      const start = this.#limiter.reserve(limiterKey, now, deadline);
-      if (start === undefined) {
-        const retryAfter = Math.max(1, Math.ceil((this.#limiter.earliestStart(limiterKey, now) - now) / 1000));
-        const { scope } = this.#limiter.blocked(limiterKey);
-        throw new RateLimitedError(
-          scope === 'daily'
-            ? "HighLevel's daily quota for this token is used up"
-            : "HighLevel's burst limit for this token is used up until after this operation's deadline",
-          { retryAfter, scope },
-        );
-      }
-      if (start > now) await sleep(start - now);
-      // A 429 that arrived while this call waited holds it too: give the slot back and queue again.
+  #reserveSlot(limiterKey: string, deadline: number): number | undefined {
+    const now = Date.now();
+    if (now >= deadline) throw new DeadlineExceededError("The operation's deadline passed before HighLevel could be called");
+    const start = this.#limiter.reserve(limiterKey, now, deadline);
+    if (start === undefined) {
+      const retryAfter = Math.max(1, Math.ceil((this.#limiter.earliestStart(limiterKey, now) - now) / 1000));
+      const { scope } = this.#limiter.blocked(limiterKey);
+      throw new RateLimitedError(
+        scope === 'daily'
+          ? "HighLevel's daily quota for this token is used up"
+          : "HighLevel's burst limit for this token is used up until after this operation's deadline",
+        { retryAfter, scope },
+      );
+    }
+    return start > now ? start : undefined;
+  }
+
+  /**
+   * Sleeps until the reserved start; a 429 that arrived meanwhile holds this call too, so the slot is
+   * given back and the call queues again (a slot free at once means no 429 holds the token any more).
+   */
+  async #waitForSlot(limiterKey: string, deadline: number, reserved: number): Promise<void> {
+    for (let start: number | undefined = reserved; start !== undefined; start = this.#reserveSlot(limiterKey, deadline)) {
+      await sleep(Math.max(0, start - Date.now()));
       if (this.#limiter.blocked(limiterKey).until <= Date.now()) return;
       this.#limiter.release(limiterKey, start);
     }
   }
 
+  /**
+   * One call, with got's retries, and what its last answer means.
+   * @throws ConversationServiceError for a failure (mapped), a non-2xx answer, or a 2xx that is not a conversation.
+   */
   async #call(conversationId: string, authorization: string, context: CallContext): Promise<ConversationRecord> {
     const started = performance.now();
-    let answer: UpstreamAnswer;
-    try {
-      answer = await this.#send(conversationId, authorization, context);
-    } catch (error) {
-      const mapped = error as ConversationServiceError;
-      this.#observer?.({ kind: 'failure', conversationId, requestId: context.requestId, durationMs: performance.now() - started, error: mapped });
-      throw mapped;
-    }
-    const outcome = interpret(answer, conversationId, tokenOf(authorization));
-    if (!outcome.ok) {
-      this.#observer?.({
-        kind: 'failure',
-        conversationId,
-        requestId: context.requestId,
-        durationMs: performance.now() - started,
-        status: answer.status,
-        error: outcome.error,
-      });
-      throw outcome.error;
-    }
-    return outcome.record;
-  }
-
-  /** One call, with got's retries; resolves with the last answer, or rejects with a mapped error. */
-  async #send(conversationId: string, authorization: string, context: CallContext): Promise<UpstreamAnswer> {
     const { maxResponseBytes, timeoutMs } = this.#options;
     // Two reasons to abort: the operation's deadline, and a body that is too large. One controller and
     // one timer, cleared when the call ends, so nothing outlives the call.
     const abort = new AbortController();
     let tooLarge = false;
     const deadlineTimer = setTimeout(() => abort.abort(), Math.max(1, context.deadline - Date.now()));
+    let answer: UpstreamAnswer;
     try {
       const request = this.#got.get(conversationPath(conversationId), {
         headers: { ...context.headers, authorization },
@@ -309,19 +307,36 @@ export class HighLevelClient {
         }
       });
       const response = await request;
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      answer = { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       const requestError = error as RequestError;
+      let mapped: ConversationServiceError;
       if (tooLarge) {
         this.#observer?.({ kind: 'attempt', outcome: 'too_large', durationMs: requestError.timings?.phases.total });
-        throw new UpstreamInvalidResponseError(`HighLevel's answer is larger than ${maxResponseBytes} bytes; it was cut off`);
+        mapped = new UpstreamInvalidResponseError(`HighLevel's answer is larger than ${maxResponseBytes} bytes; it was cut off`);
+      } else {
+        const deadlinePassed = Date.now() >= context.deadline - 5;
+        this.#observer?.({ kind: 'attempt', outcome: deadlinePassed ? 'aborted' : failureKind(requestError), durationMs: requestError.timings?.phases.total });
+        mapped = errorFromRequestFailure(error, { timeoutMs, deadlinePassed });
       }
-      const deadlinePassed = Date.now() >= context.deadline - 5;
-      this.#observer?.({ kind: 'attempt', outcome: deadlinePassed ? 'aborted' : failureKind(requestError), durationMs: requestError.timings?.phases.total });
-      throw errorFromRequestFailure(error, { timeoutMs, deadlinePassed });
+      this.#observer?.({ kind: 'failure', conversationId, requestId: context.requestId, durationMs: performance.now() - started, error: mapped });
+      throw mapped;
     } finally {
       clearTimeout(deadlineTimer);
     }
+    const outcome = interpret(answer, conversationId, authorization);
+    if (!outcome.ok) {
+      this.#observer?.({
+        kind: 'failure',
+        conversationId,
+        requestId: context.requestId,
+        durationMs: performance.now() - started,
+        status: answer.status,
+        error: outcome.error,
+      });
+      throw outcome.error;
+    }
+    return outcome.record;
   }
 }
 
@@ -334,16 +349,17 @@ function failureKind(error: RequestError): string {
 
 type Outcome = { ok: true; record: ConversationRecord } | { ok: false; error: ConversationServiceError };
 
-function interpret(answer: UpstreamAnswer, conversationId: string, secret: string): Outcome {
+/** What an answer means. The token is cut out of HighLevel's messages only on the (rare) failure paths. */
+function interpret(answer: UpstreamAnswer, conversationId: string, authorization: string): Outcome {
   if (answer.status < 200 || answer.status > 299) {
-    return { ok: false, error: errorFromStatus(answer, conversationId, secret) };
+    return { ok: false, error: errorFromStatus(answer, conversationId, tokenOf(authorization)) };
   }
   const body = parseJsonObject(answer.body);
   if (body === undefined) {
-    return { ok: false, error: invalidResponse('the body is not a JSON object', answer, secret) };
+    return { ok: false, error: invalidResponse('the body is not a JSON object', answer, tokenOf(authorization)) };
   }
   const parsed = parseConversationBody(body);
-  return parsed.ok ? parsed : { ok: false, error: invalidResponse(parsed.problem, answer, secret) };
+  return parsed.ok ? parsed : { ok: false, error: invalidResponse(parsed.problem, answer, tokenOf(authorization)) };
 }
 
 /** The credential part of an Authorization value ("Bearer abc" gives "abc"), for redaction. */
