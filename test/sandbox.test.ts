@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { get as httpGet } from 'node:http';
+import { Agent, get as httpGet } from 'node:http';
 
 import {
   SANDBOX_API_VERSIONS,
@@ -551,6 +551,33 @@ describe('sandbox upstream', () => {
       } finally {
         await sandbox.close();
       }
+    });
+
+    it('closes idle keep-alive connections after keepAliveTimeoutMs, not before', async () => {
+      // One keep-alive agent, two requests 400 ms apart: a connection kept open serves both.
+      const connectionsFor = async (keepAliveTimeoutMs: number): Promise<number> => {
+        const sandbox = await startSandboxUpstream({ keepAliveTimeoutMs });
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        const get = (): Promise<number> =>
+          new Promise((resolve, reject) => {
+            const request = httpGet(`${sandbox.url}/conversations/${SANDBOX_IDS.phone}`, { agent, headers: { authorization: `Bearer ${SANDBOX_LOCATION_A.token}`, version: VERSION } }, (response) => {
+              response.resume();
+              response.on('end', () => resolve(response.statusCode ?? 0));
+            });
+            request.on('error', reject);
+          });
+        try {
+          expect(await get()).toBe(200);
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          expect(await get()).toBe(200);
+          return sandbox.connections();
+        } finally {
+          agent.destroy();
+          await sandbox.close();
+        }
+      };
+      expect(await connectionsFor(3_000)).toBe(1);
+      expect(await connectionsFor(100)).toBe(2);
     });
 
     it('rejects a negative option', async () => {

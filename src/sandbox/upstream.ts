@@ -47,6 +47,12 @@ export interface SandboxOptions {
    * for tests that need many distinct ids (pacing under the burst limit); default 0.
    */
   generatedConversations?: number;
+  /**
+   * How long an idle keep-alive connection stays open; default 5 000 ms (Node's default). The bench sets
+   * it longer, like the load balancers in front of real APIs, so that sockets a target opened survive
+   * the phases in which it sits idle.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export type Fault =
@@ -364,6 +370,7 @@ interface Settings extends Limits {
   latencyMs: number;
   requestLogLimit: number;
   generatedConversations: number;
+  keepAliveTimeoutMs: number;
 }
 
 function settingsFrom(options: SandboxOptions): Settings {
@@ -376,8 +383,9 @@ function settingsFrom(options: SandboxOptions): Settings {
     dailyLimit: options.dailyLimit ?? 200_000,
     requestLogLimit: options.requestLogLimit ?? 10_000,
     generatedConversations: options.generatedConversations ?? 0,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
   };
-  for (const key of ['port', 'latencyMs', 'burstLimit', 'burstIntervalMs', 'dailyLimit', 'requestLogLimit', 'generatedConversations'] as const) {
+  for (const key of ['port', 'latencyMs', 'burstLimit', 'burstIntervalMs', 'dailyLimit', 'requestLogLimit', 'generatedConversations', 'keepAliveTimeoutMs'] as const) {
     const value = settings[key];
     if (!Number.isInteger(value) || value < 0) {
       throw new RangeError(`startSandboxUpstream: ${key} must be a non-negative integer, got ${value}`);
@@ -436,6 +444,7 @@ class Sandbox implements SandboxUpstream {
         if (!res.writableEnded) res.destroy();
       });
     });
+    this.#server.keepAliveTimeout = settings.keepAliveTimeoutMs;
     this.#server.on('connection', () => {
       this.#connections += 1;
     });
