@@ -5,13 +5,14 @@
 //
 // Every connection takes the next body of one shared rotation, so the operations in flight at any moment
 // are consecutive bodies, and the rotation continues from phase to phase (so the operations a warm-up
-// leaves running at the service are followed, not met again): with 1,000 rotating ids (one id) and 128
+// leaves running at the service are followed, not met again): with 1,000 rotating ids (one id) and 320
 // windows of 50 ids (fan-out), no two operations in flight share an id, and in-flight coalescing across
-// operations cannot change the number of upstream calls. `hot-ids` (not in the default run) is the opposite: every operation reads one
-// of 8 conversations.
+// operations cannot change the number of upstream calls. `hot-ids` is the opposite: every operation reads
+// one of 8 conversations, so that in-flight coalescing has something to share; it runs against a second
+// service process with coalescing off as well.
 export const FIELDS = 'id contactId locationId deleted inbox type unreadCount assignedTo starred';
 export const ID_POOL = 1000;
-export const FAN_OUT_POOL = 6400;
+export const FAN_OUT_POOL = 16_000;
 const HOT_IDS = 8;
 /** Ids of this many generated conversations answer 404 in the `one-id-404` workload (index >= MISSING_BASE). */
 const MISSING_BASE = 1_000_000;
@@ -41,7 +42,7 @@ export function buildWorkloads(generatedConversationId) {
   const oneMissingBodies = oneIds.map((id, i) => body(ONE_QUERY, { id: i % 10 === 9 ? generatedConversationId(MISSING_BASE + i) : id }));
   // Many clients reading the same few hot conversations (for in-flight coalescing).
   const hotBodies = ids.slice(0, HOT_IDS).map((id) => body(ONE_QUERY, { id }));
-  // 50 aliases over 50 distinct ids; windows of 50 consecutive ids rotate over the pool (128 bodies).
+  // 50 aliases over 50 distinct ids; windows of 50 consecutive ids rotate over the pool (320 bodies).
   const fiftyQuery = aliasesQuery(50);
   const fiftyBodies = Array.from({ length: FAN_OUT_POOL / 50 }, (_, w) => {
     const variables = {};
@@ -63,7 +64,7 @@ export function buildWorkloads(generatedConversationId) {
     { name: 'fifty-ids', label: '50 aliased distinct ids', bodies: fiftyBodies, distinctIdsPerOp: 50, group: 'main', ...loaded },
     { name: 'entities', label: '_entities, 100 reps over 50 ids', bodies: entitiesBodies, distinctIdsPerOp: 50, group: 'main', ...loaded },
     { name: 'one-id-404', label: 'one id, 10% answering 404', bodies: oneMissingBodies, distinctIdsPerOp: 1, group: 'errors', ...loaded },
-    { name: 'hot-ids', label: 'one id of 8 hot ones', bodies: hotBodies, distinctIdsPerOp: 1, group: 'optional', optional: true, ...loaded },
+    { name: 'hot-ids', label: 'one id of 8 hot ones', bodies: hotBodies, distinctIdsPerOp: 1, group: 'coalescing', compareCoalescing: true, ...loaded },
     { name: 'one-id-c1', label: 'one id, 1 connection', bodies: oneBodies, distinctIdsPerOp: 1, group: 'unloaded', unloadedOf: 'one-id', ...unloaded },
     { name: 'fifty-ids-c1', label: '50 ids, 1 connection', bodies: fiftyBodies, distinctIdsPerOp: 50, group: 'unloaded', unloadedOf: 'fifty-ids', ...unloaded },
     { name: 'entities-c1', label: '_entities x100, 1 connection', bodies: entitiesBodies, distinctIdsPerOp: 50, group: 'unloaded', unloadedOf: 'entities', ...unloaded },
