@@ -59,7 +59,9 @@ export interface CallOptions {
   traceContext?: Context | undefined;
   /**
    * `RateLimiter.keyFor(authorization)`, when the caller has it already: the loader computes it once
-   * per request instead of hashing the token again for every call. Computed here when absent.
+   * per request instead of hashing the token again for every call. Computed here when absent. It must
+   * be the key of this very `authorization`: the rate limiter and in-flight coalescing key on it, so
+   * another token's key would pace, and share results, across tokens.
    */
   limiterKey?: string;
 }
