@@ -414,36 +414,36 @@ function summarise(workload, phases) {
     };
   }
   const rounds = [...new Set(phases.map((p) => p.round))];
-  const ratio = (proxy) => rounds.map((r) => {
-    const service = phases.find((p) => p.round === r && p.target === 'service');
-    const reference = phases.find((p) => p.round === r && p.target === proxy);
-    return service && reference ? round2(service.rps / reference.rps) : null;
-  });
-  const p50Delta = (proxy) => rounds.map((r) => {
-    const service = phases.find((p) => p.round === r && p.target === 'service');
-    const reference = phases.find((p) => p.round === r && p.target === proxy);
-    return service && reference ? round2(service.latencyMs.p50 - reference.latencyMs.p50) : null;
-  });
+  const perRound = (other, value) =>
+    pairedByRound(phases, rounds, other).map(([service, reference]) => (service && reference ? round2(value(service, reference)) : null));
+  const ratio = (proxy) => perRound(proxy, (service, reference) => service.rps / reference.rps);
+  const p50Delta = (proxy) => perRound(proxy, (service, reference) => service.latencyMs.p50 - reference.latencyMs.p50);
   const vsGot = ratio('got-proxy');
   const vsHttp = ratio('http-proxy');
+  const p50VsHttp = p50Delta('http-proxy');
+  const p50VsGot = p50Delta('got-proxy');
   const gotCpu = byTarget['got-proxy'].cpuUsPerUpstreamCall;
   const httpCpu = byTarget['http-proxy'].cpuUsPerUpstreamCall;
   return {
     byTarget,
     ratioVsGotProxy: { perRound: vsGot, median: round2(median(vsGot)) },
     ratioVsHttpProxy: { perRound: vsHttp, median: round2(median(vsHttp)) },
-    p50DeltaMsVsHttpProxy: { perRound: p50Delta('http-proxy'), median: round2(median(p50Delta('http-proxy'))) },
-    p50DeltaMsVsGotProxy: { perRound: p50Delta('got-proxy'), median: round2(median(p50Delta('got-proxy'))) },
+    p50DeltaMsVsHttpProxy: { perRound: p50VsHttp, median: round2(median(p50VsHttp)) },
+    p50DeltaMsVsGotProxy: { perRound: p50VsGot, median: round2(median(p50VsGot)) },
     gotCpuUsPerUpstreamCallOverHttp: gotCpu !== null && httpCpu !== null ? round2(gotCpu - httpCpu) : null,
     ...(workload.compareCoalescing ? { coalescing: coalescingSummary(phases, rounds) } : {}),
   };
 }
 
+/** Per round, the service's phase and `other`'s (either undefined when that round lacks it). */
+function pairedByRound(phases, rounds, other) {
+  const phaseOf = (round, target) => phases.find((p) => p.round === round && p.target === target);
+  return rounds.map((round) => [phaseOf(round, 'service'), phaseOf(round, other)]);
+}
+
 /** In-flight coalescing on (the service) against off (the second service process), round by round. */
 function coalescingSummary(phases, rounds) {
-  const pairs = rounds
-    .map((r) => [phases.find((p) => p.round === r && p.target === 'service'), phases.find((p) => p.round === r && p.target === UNCOALESCED)])
-    .filter(([on, off]) => on && off);
+  const pairs = pairedByRound(phases, rounds, UNCOALESCED).filter(([on, off]) => on && off);
   const ratio = (value) => round2(median(pairs.map(([on, off]) => value(on) / value(off))));
   return {
     upstreamCallsPerOp: { on: round2(median(pairs.map(([on]) => on.upstreamCallsPerOp))), off: round2(median(pairs.map(([, off]) => off.upstreamCallsPerOp))) },
