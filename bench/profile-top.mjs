@@ -58,19 +58,6 @@ export function summariseProfile(file, top = 25, { skipSeconds = 0 } = {}) {
     if (url.startsWith('node:')) return 'node internals';
     return packageOf(url) ?? url;
   };
-  for (const [id, micros] of selfMicros) {
-    const { functionName } = nodes.get(id).callFrame;
-    if (functionName === '(idle)') continue;
-    const packages = [];
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const found = packageOf(nodes.get(at).callFrame.url);
-      if (found) packages.push(found);
-    }
-    const concern =
-      concernOf(packages) ?? (['(garbage collector)', '(program)'].includes(functionName) ? functionName : 'Node itself (no package frame on the stack)');
-    byConcern.set(concern, (byConcern.get(concern) ?? 0) + micros);
-  }
-
   const byFunction = new Map();
   const byPackageSelf = new Map();
   const byPackageAttributed = new Map();
@@ -83,16 +70,18 @@ export function summariseProfile(file, top = 25, { skipSeconds = 0 } = {}) {
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
     const kind = kindOf(node);
     byPackageSelf.set(kind, (byPackageSelf.get(kind) ?? 0) + micros);
-    // Frames of no package (Node's internals, natives) with no package above them: Node's own work.
-    let owner = ['(garbage collector)', '(program)'].includes(functionName) ? functionName : 'node internals and natives';
+    // The packages on the stack, nearest first.
+    const packages = [];
     for (let at = id; at !== undefined; at = parent.get(at)) {
       const found = packageOf(nodes.get(at).callFrame.url);
-      if (found) {
-        owner = found;
-        break;
-      }
+      if (found) packages.push(found);
     }
+    const unowned = ['(garbage collector)', '(program)'].includes(functionName) ? functionName : undefined;
+    // Frames of no package (Node's internals, natives) with no package above them: Node's own work.
+    const owner = packages[0] ?? unowned ?? 'node internals and natives';
     byPackageAttributed.set(owner, (byPackageAttributed.get(owner) ?? 0) + micros);
+    const concern = concernOf(packages) ?? unowned ?? 'Node itself (no package frame on the stack)';
+    byConcern.set(concern, (byConcern.get(concern) ?? 0) + micros);
   }
   const rows = (map) =>
     [...map]
