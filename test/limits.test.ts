@@ -95,6 +95,46 @@ describe('operation cost limit (MAX_LOOKUPS_PER_OPERATION = 100)', () => {
   });
 });
 
+describe('fragment bombs (SECURITY.md)', () => {
+  // The operation and each fragment but the last spread the next one `width` times: width³ copies of F3.
+  const bomb = (width: number, leaf: string) => {
+    const spreads = (name: string) => Array.from({ length: width }, () => `...${name}`).join(' ');
+    return [`query Bomb { ${spreads('F1')} }`, `fragment F1 on Query { ${spreads('F2')} }`, `fragment F2 on Query { ${spreads('F3')} }`, `fragment F3 on Query { ${leaf} }`].join('\n');
+  };
+
+  it.each([
+    ['6.3 KB', 345],
+    ['as large as the token limit allows', 1600],
+  ])('answers a %s fragment bomb right while /healthz keeps answering', async (_size, width) => {
+    const production = await startStack({ config: { production: true, introspection: false } });
+    try {
+      let done = false;
+      const healthLatencies: number[] = [];
+      const probe = (async () => {
+        while (!done) {
+          const sent = Date.now();
+          await fetch(`${production.service.url}/healthz`);
+          healthLatencies.push(Date.now() - sent);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const harmless = await production.graphql(bomb(width, '__typename'));
+      const costly = await production.graphql(bomb(width, 'conversation(id: "x") { id }'));
+      done = true;
+      await probe;
+      expect(harmless).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
+      expect(costly.status).toBe(400);
+      expect(costly.body.errors?.[0]?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: width ** 3, limit: 100 });
+      expect(production.sandbox.totalCalls()).toBe(0);
+      // The event loop was never blocked for long: every probe answered, none took a second.
+      expect(healthLatencies.length).toBeGreaterThan(0);
+      expect(Math.max(...healthLatencies)).toBeLessThan(1000);
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
 describe('document limits', () => {
   let strict: Stack;
   beforeAll(async () => {
