@@ -8,6 +8,10 @@ import { createLogger } from '../src/observability/logger.js';
 import { assertValidConversationId, conversationPath } from '../src/upstream/conversation-id.js';
 import { parseConversationBody } from '../src/upstream/conversation-record.js';
 import { errorFromStatus, upstreamDetails } from '../src/upstream/error-mapping.js';
+import { scrubberFor } from '../src/upstream/secret-scrubber.js';
+
+/** The scrubber of a token that none of these answers contains. */
+const scrub = scrubberFor('Bearer pit-not-in-any-answer');
 
 const RECORD = {
   id: 'tDtDnQdgm2LXpyiqYvZ6',
@@ -157,7 +161,7 @@ describe('error mapping', () => {
     [500, 'UPSTREAM_ERROR'],
     [503, 'UPSTREAM_ERROR'],
   ])('maps HTTP %d to %s', (status, code) => {
-    const error = errorFromStatus(answer(status, { statusCode: status, message: 'x' }), 'abc');
+    const error = errorFromStatus(answer(status, { statusCode: status, message: 'x' }), 'abc', scrub);
     expect(error.extensions.code).toBe(code);
     expect(ERROR_CODES).toContain(code);
     expect(error.extensions.upstream).toEqual({ status, messages: ['x'] });
@@ -165,30 +169,30 @@ describe('error mapping', () => {
   });
 
   it('keeps every message of a 422 array and the traceId', () => {
-    const details = upstreamDetails(answer(422, { statusCode: 422, message: ['a is bad', 'b is bad'], traceId: 'tr-1' }));
+    const details = upstreamDetails(answer(422, { statusCode: 422, message: ['a is bad', 'b is bad'], traceId: 'tr-1' }), scrub);
     expect(details).toEqual({ status: 422, messages: ['a is bad', 'b is bad'], traceId: 'tr-1' });
   });
 
   it('tolerates error bodies that are not JSON', () => {
-    expect(upstreamDetails(answer(502, '<html>Bad gateway</html>'))).toEqual({ status: 502, messages: [] });
+    expect(upstreamDetails(answer(502, '<html>Bad gateway</html>'), scrub)).toEqual({ status: 502, messages: [] });
   });
 
   it('cuts the caller token out of anything HighLevel says', () => {
-    const error = errorFromStatus(answer(401, { message: 'token pit-abcdef123 is bad' }), 'abc', 'pit-abcdef123');
+    const error = errorFromStatus(answer(401, { message: 'token pit-abcdef123 is bad' }), 'abc', scrubberFor('Bearer pit-abcdef123'));
     expect(JSON.stringify(error.extensions)).not.toContain('pit-abcdef123');
     expect(error.message).not.toContain('pit-abcdef123');
     expect(error.message).toContain('[REDACTED]');
   });
 
   it('puts retryAfter and the burst scope on RATE_LIMITED', () => {
-    const error = errorFromStatus(answer(429, { statusCode: 429, message: 'Too many' }, { 'retry-after': '3' }), 'abc');
+    const error = errorFromStatus(answer(429, { statusCode: 429, message: 'Too many' }, { 'retry-after': '3' }), 'abc', scrub);
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3, scope: 'burst' });
-    const noHeader = errorFromStatus(answer(429, {}, { 'x-ratelimit-interval-milliseconds': '10000' }), 'abc');
+    const noHeader = errorFromStatus(answer(429, {}, { 'x-ratelimit-interval-milliseconds': '10000' }), 'abc', scrub);
     expect(noHeader.extensions).toMatchObject({ retryAfter: 10, scope: 'burst' });
   });
 
   it('tells a daily-quota 429 apart', () => {
-    const error = errorFromStatus(answer(429, {}, { 'x-ratelimit-daily-remaining': '0', 'retry-after': '3600' }), 'abc');
+    const error = errorFromStatus(answer(429, {}, { 'x-ratelimit-daily-remaining': '0', 'retry-after': '3600' }), 'abc', scrub);
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3600, scope: 'daily' });
     expect(error.message).toBe("HighLevel's daily quota for this token is used up");
   });

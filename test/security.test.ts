@@ -35,6 +35,19 @@ describe('production mode (NODE_ENV=production)', () => {
     }
   });
 
+  it('suggests no field names while introspection is off, and does outside production', async () => {
+    const { graphql } = await start({ config: { production: true, introspection: false } });
+    const typo = await graphql('{ conversaton(id: "x") { id } }');
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors?.[0]?.message).toBe('Cannot query field "conversaton" on type "Query".');
+    const development = await startStack();
+    try {
+      expect((await development.graphql('{ conversaton(id: "x") { id } }')).body.errors?.[0]?.message).toMatch(/Did you mean "conversation"/);
+    } finally {
+      await development.stop();
+    }
+  });
+
   it('serves no landing page', async () => {
     const { service } = await start({ config: { production: true, introspection: false } });
     const response = await fetch(service.graphqlUrl, { headers: { accept: 'text/html' } });
@@ -196,5 +209,36 @@ describe('secrets', () => {
     expect(everything).not.toContain(token);
     expect(everything).not.toContain('SECRET-0d9f8a7b6c5e4d3c2b1a');
     expect(answers.join('\n')).toContain('[REDACTED]');
+  });
+});
+
+describe('secrets echoed by HighLevel', () => {
+  const token = 'pit-ECHO-7c1e9b2a4d6f-canary';
+  it.each([
+    ['Bearer', `Bearer ${token}`],
+    ['bearer in lower case', `bearer ${token}`],
+    ['another scheme', `Token ${token}`],
+    ['no scheme at all', token],
+  ])('are scrubbed from answers and logs when the caller sent %s', async (_spelling, authorization) => {
+    const { graphql, sandbox, logs } = await start();
+    const answers: string[] = [];
+    const ask = async (id: string) =>
+      answers.push(JSON.stringify((await graphql(ONE, { token: null, headers: { authorization }, variables: { id } })).body));
+    // 401: answered once. 500 and 422: the 500 is retried (a log line per retry), the 422 is not.
+    await ask(SANDBOX_FAULT_IDS.echoToken);
+    for (const status of [500, 422]) {
+      sandbox.setFault(SANDBOX_IDS.email, { kind: 'echo-token', status });
+      await ask(SANDBOX_IDS.email);
+    }
+    // The sandbox really echoed the credential, in the body and in traceId.
+    expect(sandbox.requests.every((request) => request.headers.authorization === authorization)).toBe(true);
+    const first = JSON.parse(answers[0] as string) as { errors: Array<{ extensions: { code: string; upstream: { messages: string[]; traceId: string } } }> };
+    expect(first.errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    expect(first.errors[0]?.extensions.upstream.traceId).toBe('trace-[REDACTED]');
+    expect(first.errors[0]?.extensions.upstream.messages).toHaveLength(3);
+    const everything = [...logs, ...answers].join('\n').toLowerCase();
+    expect(everything).not.toContain(token.toLowerCase());
+    expect(everything).not.toContain('7c1e9b2a4d6f');
+    expect(logs.some((line) => line.includes('[REDACTED]'))).toBe(true);
   });
 });

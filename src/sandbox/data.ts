@@ -170,6 +170,7 @@ export const SANDBOX_FAULT_IDS = Object.freeze({
   reset: 'fault-reset',
   notJson: 'fault-not-json',
   invalidShape: 'fault-invalid-shape',
+  echoToken: 'fault-echo-token',
 } as const);
 
 /** How long `fault-slow` waits before answering. */
@@ -197,6 +198,7 @@ export const SANDBOX_SEEDED_FAULTS: ReadonlyMap<string, Fault> = new Map<string,
   [SANDBOX_FAULT_IDS.reset, { kind: 'reset' }],
   [SANDBOX_FAULT_IDS.notJson, { kind: 'not-json' }],
   [SANDBOX_FAULT_IDS.invalidShape, { kind: 'invalid-shape' }],
+  [SANDBOX_FAULT_IDS.echoToken, { kind: 'echo-token' }],
 ]);
 
 /**

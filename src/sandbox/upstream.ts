@@ -74,7 +74,12 @@ export type Fault =
   /** 200 with a conversation padded to `bytes` bytes (an oversized answer). */
   | { kind: 'oversized'; bytes: number }
   /** 200 headers and the first half of the body, then nothing more (a body that never finishes). */
-  | { kind: 'stall-body' };
+  | { kind: 'stall-body' }
+  /**
+   * An error body (default 401) that echoes the request's credential back, as a careless upstream might:
+   * the Authorization value as sent, the credential in upper and lower case, and in `traceId`.
+   */
+  | { kind: 'echo-token'; status?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -160,6 +165,15 @@ function documentedError(status: number): Reply {
       return errorReply(status, reason, reason);
     }
   }
+}
+
+function echoTokenReply(authorization: string, status: number): Reply {
+  const credential = authorization.trim().split(/\s+/).pop() ?? '';
+  return jsonReply(status, {
+    statusCode: status,
+    message: [`Invalid credentials: ${authorization}`, `token ${credential.toUpperCase()} rejected`, `(${credential.toLowerCase()})`],
+    traceId: `trace-${credential}`,
+  });
 }
 
 function statusFaultReply(fault: Extract<Fault, { kind: 'status' }>): Reply {
@@ -575,6 +589,8 @@ class Sandbox implements SandboxUpstream {
         return this.#reply(req, oversizedReply(fault.bytes));
       case 'stall-body':
         return { kind: 'stall' };
+      case 'echo-token':
+        return this.#reply(req, echoTokenReply(req.headers.authorization ?? '', fault.status ?? 401));
     }
   }
 

@@ -20,6 +20,7 @@ import { UpstreamCircuitBreaker } from './circuit-breaker.js';
 import { type RateLimitState, readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type CallContext, retryOptions } from './retry-policy.js';
+import { scrubberFor } from './secret-scrubber.js';
 
 export interface HighLevelClientOptions {
   /** e.g. https://services.leadconnectorhq.com (no trailing slash needed). */
@@ -351,20 +352,15 @@ function failureKind(error: RequestError): string {
 
 type Outcome = { ok: true; record: ConversationRecord } | { ok: false; error: ConversationServiceError };
 
-/** What an answer means. The token is cut out of HighLevel's messages only on the (rare) failure paths. */
+/** What an answer means. The scrubber is built only on the (rare) failure paths. */
 function interpret(answer: UpstreamAnswer, conversationId: string, authorization: string): Outcome {
   if (answer.status < 200 || answer.status > 299) {
-    return { ok: false, error: errorFromStatus(answer, conversationId, tokenOf(authorization)) };
+    return { ok: false, error: errorFromStatus(answer, conversationId, scrubberFor(authorization)) };
   }
   const body = parseJsonObject(answer.body);
   if (body === undefined) {
-    return { ok: false, error: invalidResponse('the body is not a JSON object', answer, tokenOf(authorization)) };
+    return { ok: false, error: invalidResponse('the body is not a JSON object', answer, scrubberFor(authorization)) };
   }
   const parsed = parseConversationBody(body);
-  return parsed.ok ? parsed : { ok: false, error: invalidResponse(parsed.problem, answer, tokenOf(authorization)) };
-}
-
-/** The credential part of an Authorization value ("Bearer abc" gives "abc"), for redaction. */
-function tokenOf(authorization: string): string {
-  return authorization.replace(/^\s*bearer\s+/i, '').trim();
+  return parsed.ok ? parsed : { ok: false, error: invalidResponse(parsed.problem, answer, scrubberFor(authorization)) };
 }

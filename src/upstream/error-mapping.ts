@@ -17,6 +17,7 @@ import {
   type UpstreamErrorDetails,
 } from '../errors.js';
 import { retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
+import type { Scrub } from './secret-scrubber.js';
 
 export interface UpstreamAnswer {
   status: number;
@@ -26,11 +27,11 @@ export interface UpstreamAnswer {
 }
 
 /**
- * Maps a non-2xx answer to its error. `conversationId` only shapes the message; `secret` (the caller's
- * token) is cut out of anything HighLevel said, in case a message ever echoes it.
+ * Maps a non-2xx answer to its error. `conversationId` only shapes the message; `scrub` cuts the caller's
+ * credential out of anything HighLevel said, in case it echoes it.
  */
-export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, secret?: string): ConversationServiceError {
-  const upstream = upstreamDetails(answer, secret);
+export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, scrub: Scrub): ConversationServiceError {
+  const upstream = upstreamDetails(answer, scrub);
   const said = upstream.messages.length > 0 ? `: ${upstream.messages.join('; ')}` : '';
   switch (answer.status) {
     case 400:
@@ -75,14 +76,17 @@ export function errorFromRequestFailure(
 }
 
 /** A 2xx whose body is not a conversation. */
-export function invalidResponse(problem: string, answer: UpstreamAnswer, secret?: string): UpstreamInvalidResponseError {
+export function invalidResponse(problem: string, answer: UpstreamAnswer, scrub: Scrub): UpstreamInvalidResponseError {
   return new UpstreamInvalidResponseError(`HighLevel's answer is not a conversation (${problem})`, {
-    upstream: upstreamDetails(answer, secret),
+    upstream: upstreamDetails(answer, scrub),
   });
 }
 
-/** Reads HighLevel's error body (`{ statusCode, message, error?, traceId? }`), tolerating anything else. */
-export function upstreamDetails(answer: UpstreamAnswer, secret?: string): UpstreamErrorDetails {
+/**
+ * Reads HighLevel's error body (`{ statusCode, message, error?, traceId? }`), tolerating anything else.
+ * This is the only reader of what HighLevel says on failure: every string it passes on is scrubbed.
+ */
+export function upstreamDetails(answer: UpstreamAnswer, scrub: Scrub): UpstreamErrorDetails {
   const body = parseJsonObject(answer.body);
   const message = body?.message;
   const said =
@@ -91,8 +95,8 @@ export function upstreamDetails(answer: UpstreamAnswer, secret?: string): Upstre
       : Array.isArray(message)
         ? message.filter((item): item is string => typeof item === 'string')
         : [];
-  const messages = secret ? said.map((text) => text.split(secret).join('[REDACTED]')) : said;
-  const traceId = typeof body?.traceId === 'string' ? body.traceId : undefined;
+  const messages = said.map(scrub);
+  const traceId = typeof body?.traceId === 'string' ? scrub(body.traceId) : undefined;
   return { status: answer.status, messages, ...(traceId ? { traceId } : {}) };
 }
 
