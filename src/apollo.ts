@@ -10,6 +10,7 @@ import type { RequestContext } from './context.js';
 import { ConversationServiceError } from './errors.js';
 import { documentValidationRules, parseOptions } from './limits/document-limits.js';
 import { operationCostPlugin } from './limits/operation-cost.js';
+import { knownOperationTypesRule } from './limits/operation-types.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
@@ -29,11 +30,13 @@ export function createApolloServer(config: Config, logger: Logger, metrics?: Met
     // Off in production unless GRAPHQL_INTROSPECTION=true. `_service { sdl }` is an ordinary field, so
     // a router can still read the subgraph schema.
     introspection: config.introspection,
+    // Without introspection, "Did you mean ...?" suggestions would reveal the schema field by field.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: !config.production,
     // Automatic persisted queries stay on, except in safelist mode, where nothing new may be registered.
     persistedQueries: config.safelistManifest ? false : {},
     parseOptions: parseOptions(limits),
-    validationRules: documentValidationRules(limits),
+    validationRules: [knownOperationTypesRule, ...documentValidationRules(limits)],
     // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would
     // stop the server behind our back and re-raise the signal.
     stopOnTerminationSignals: false,

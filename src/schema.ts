@@ -2,7 +2,8 @@
 // input) with the resolvers, built as an Apollo Federation 2 subgraph so a router can compose it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { type GraphQLSchema, parse } from 'graphql';
+import { type GraphQLFieldResolver, type GraphQLSchema, isUnionType, parse } from 'graphql';
+import { BadUserInputError } from './errors.js';
 import { resolvers } from './resolvers/index.js';
 
 export const SCHEMA_DIRECTORY = new URL('../schema/', import.meta.url);
@@ -21,7 +22,33 @@ export function loadTypeDefs(directory: URL = SCHEMA_DIRECTORY): string[] {
  */
 export function createSchema(): GraphQLSchema {
   // buildSubgraphSchema takes a list of { typeDefs, resolvers } modules; a bare object would be read as SDL.
-  return buildSubgraphSchema([
+  const schema = buildSubgraphSchema([
     { typeDefs: parse(loadTypeDefs().join('\n')), resolvers: resolvers as GraphQLResolverMap<unknown> },
   ]);
+  refuseUnknownEntityTypes(schema);
+  return schema;
+}
+
+/**
+ * A representation whose `__typename` is not an entity of this subgraph is the caller's mistake, but
+ * @apollo/subgraph throws a plain Error for it (INTERNAL_SERVER_ERROR, logged as a bug). Checked first
+ * here, so it is BAD_USER_INPUT; representations of known types go to @apollo/subgraph's resolver as they are.
+ */
+function refuseUnknownEntityTypes(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const union = schema.getType('_Entity');
+  if (!field?.resolve || !isUnionType(union)) return;
+  const entityTypes = new Set(union.getTypes().map((type) => type.name));
+  const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve;
+  field.resolve = (source, args, context, info) => {
+    const representations = (args as { representations: Array<{ __typename?: unknown }> }).representations;
+    const index = representations.findIndex((representation) => !entityTypes.has(representation.__typename as string));
+    if (index !== -1) {
+      const typename = JSON.stringify(representations[index]?.__typename);
+      throw new BadUserInputError(
+        `Representation ${index} has __typename ${typename}, which is not an entity of this subgraph (${[...entityTypes].join(', ')}).`,
+      );
+    }
+    return resolve(source, args, context, info);
+  };
 }

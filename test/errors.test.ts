@@ -201,6 +201,38 @@ describe('credentials', () => {
   });
 });
 
+describe('client mistakes get client codes, never INTERNAL_SERVER_ERROR', () => {
+  it('answers an _entities representation of a type this subgraph does not have with BAD_USER_INPUT, logging no error', async () => {
+    const logged = stack.logs.length;
+    const { status, body } = await stack.graphql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Conversation { id } } }`,
+      { variables: { r: [{ __typename: 'Conversation', id: SANDBOX_IDS.phone }, { __typename: 'Invoice', id: 'i-1' }] } },
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toEqual([
+      {
+        message: 'Representation 1 has __typename "Invoice", which is not an entity of this subgraph (Contact, Conversation, Location, User).',
+        path: ['_entities'],
+        locations: expect.any(Array),
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+    expect(stack.sandbox.totalCalls()).toBe(0);
+    const lines = stack.logs.slice(logged).map((line) => JSON.parse(line) as { level: number });
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it.each(['mutation', 'subscription'])('answers a %s operation with 400 and a message saying to send a query', async (kind) => {
+    const { status, body } = await stack.graphql(`${kind} Change { conversation(id: "${SANDBOX_IDS.phone}") { id } }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({
+      message: `This service has no ${kind} operations: it reads conversations, so send a query instead.`,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(stack.sandbox.totalCalls()).toBe(0);
+  });
+});
+
 describe('hostile ids', () => {
   it.each(['../contacts/x', 'a/b', 'a?b=c', 'a#b', '%2e%2e', '../../locations', 'a%2Fb'])(
     'sends %j only as one encoded segment under /conversations/',

@@ -1,0 +1,20 @@
+// Operations the schema has no root type for. graphql-js 16 validates a `mutation` or `subscription`
+// against a schema without that root type without complaint and only fails when executing it, which
+// Apollo answers as INTERNAL_SERVER_ERROR, the code that means a bug here. This rule (graphql-js 17 has
+// the same one as KnownOperationTypesRule) makes it the client mistake it is: a validation error, 400.
+import { GraphQLError, type ValidationContext, type ASTVisitor } from 'graphql';
+
+export function knownOperationTypesRule(context: ValidationContext): ASTVisitor {
+  const schema = context.getSchema();
+  return {
+    OperationDefinition(node) {
+      if (schema.getRootType(node.operation)) return;
+      context.reportError(
+        new GraphQLError(
+          `This service has no ${node.operation} operations: it reads conversations, so send a query instead.`,
+          { nodes: node },
+        ),
+      );
+    },
+  };
+}
