@@ -1,5 +1,6 @@
 // Configuration comes from the environment only, validated once at start-up. A bad value stops the
 // process with one line naming the variable, rather than failing on the first request hours later.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export interface Config {
@@ -34,6 +35,14 @@ export interface Config {
   circuitBreakerCooldownMs: number;
   /** On SIGTERM, how long in-flight operations may take to finish before connections are cut. */
   shutdownGraceMs: number;
+  /** Longest time a client may take to send a whole request, body included (Node's requestTimeout). */
+  httpRequestTimeoutMs: number;
+  /** Longest time a client may take to send a request's headers, or to send anything on a new connection. */
+  httpHeadersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open. */
+  httpKeepAliveTimeoutMs: number;
+  /** Most client connections open at once; further ones are closed as they arrive. */
+  httpMaxConnections: number;
   /** NODE_ENV=production: no introspection or landing page unless enabled, no stack traces. */
   production: boolean;
   /** Introspection (and the IDE page that needs it); by default on outside production only. */
@@ -74,6 +83,25 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/**
+ * HTTP_MAX_CONNECTIONS's `auto`: 10,000, or fewer where the open-file limit is lower, leaving 1,024
+ * descriptors for upstream sockets, log output and the rest. `limits` is /proc/self/limits, read after
+ * Node raised the soft limit to the hard one; where it cannot be read, 10,000.
+ */
+export function automaticMaxConnections(limits: string | undefined = readProcLimits()): number {
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits ?? '')?.[1];
+  if (soft === undefined || soft === 'unlimited') return 10_000;
+  return Math.max(64, Math.min(10_000, Number(soft) - 1024));
+}
+
+function readProcLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 const boolean = z.enum(['true', 'false'], 'must be true or false').transform((value) => value === 'true');
 
@@ -118,6 +146,14 @@ const variables = {
   CIRCUIT_BREAKER_THRESHOLD: { key: 'circuitBreakerThreshold', schema: integer(1, 1000), fallback: '5' },
   CIRCUIT_BREAKER_COOLDOWN_MS: { key: 'circuitBreakerCooldownMs', schema: integer(1, 3_600_000), fallback: '10000' },
   SHUTDOWN_GRACE_MS: { key: 'shutdownGraceMs', schema: integer(0, 600_000), fallback: '10000' },
+  HTTP_REQUEST_TIMEOUT_MS: { key: 'httpRequestTimeoutMs', schema: integer(1000, 600_000), fallback: '30000' },
+  HTTP_HEADERS_TIMEOUT_MS: { key: 'httpHeadersTimeoutMs', schema: integer(1000, 600_000), fallback: '10000' },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: { key: 'httpKeepAliveTimeoutMs', schema: integer(1, 600_000), fallback: '5000' },
+  HTTP_MAX_CONNECTIONS: {
+    key: 'httpMaxConnections',
+    schema: z.union([z.literal('auto').transform(() => automaticMaxConnections()), integer(1, 1_000_000)], 'must be auto or a whole number from 1 to 1000000'),
+    fallback: 'auto',
+  },
   NODE_ENV: { key: 'production', schema: z.string().transform((value) => value === 'production'), fallback: 'development' },
   GRAPHQL_INTROSPECTION: { key: 'introspection', schema: boolean, fallback: undefined },
   MAX_LOOKUPS_PER_OPERATION: { key: 'maxLookupsPerOperation', schema: integer(1, 10_000), fallback: '100' },
@@ -160,5 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Unset GRAPHQL_INTROSPECTION follows NODE_ENV: on in development, off in production.
   config.introspection ??= !config.production;
+  // Node's own rule: headers are part of the request, so their bound cannot be the longer one.
+  if ((config.httpHeadersTimeoutMs as number) > (config.httpRequestTimeoutMs as number)) {
+    throw new ConfigError('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   return config as unknown as Config;
 }

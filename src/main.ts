@@ -31,6 +31,12 @@ async function main(): Promise<void> {
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing in-flight requests');
     // Log lines are written asynchronously: flush them before exiting, or the last ones are lost.
     const exit = (code: number) => logger.flush(() => process.exit(code));
+    // The drain ends by itself within the grace; this only catches a step after it that hangs (an
+    // unreachable trace collector, say), so that the process still ends before an orchestrator's SIGKILL.
+    setTimeout(() => {
+      logger.error({ graceMs: config.shutdownGraceMs }, 'stop did not finish within the grace and 5 s; exiting anyway');
+      exit(1);
+    }, config.shutdownGraceMs + 5000).unref();
     service
       .stop()
       .then(() => tracing?.shutdown())

@@ -1,14 +1,15 @@
-// The HTTP front: Node's own http server, routing three paths, with Apollo Server behind /graphql.
+// The HTTP front: Node's own http server, routing four paths, with Apollo Server behind /graphql.
 //
-// No web framework: the service has three routes, and Apollo's executeHTTPGraphQLRequest does the
+// No web framework: the service has four routes, and Apollo's executeHTTPGraphQLRequest does the
 // GraphQL-over-HTTP work. What is left here: CORS, reading the body with a size bound, safelist mode,
-// health endpoints and an orderly drain on stop.
-import http from 'node:http';
+// health endpoints and an orderly drain on stop (connections.ts bounds the connections themselves).
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import cors from 'cors';
 import { createApolloServer } from './apollo.js';
 import type { Config } from './config.js';
+import { ClientConnections } from './connections.js';
 import { createRequestContext, requestIdFor } from './context.js';
 import { graphqlErrorBody, readJsonBody, sendJson } from './http.js';
 import { IDE_ASSET_PREFIX, sendIdeAsset, sendIdePage, wantsIdePage } from './ide.js';
@@ -43,7 +44,7 @@ export interface RunningService {
   url: string;
   graphqlUrl: string;
   port: number;
-  /** Stops accepting, lets in-flight operations finish (Apollo's drain), closes upstream sockets. */
+  /** Drains (see below), then closes upstream sockets. Resolves within `shutdownGraceMs` and a moment. */
   stop(): Promise<void>;
 }
 
@@ -73,14 +74,30 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     upstreamEventHandler(logger, metrics),
   );
   metrics.setBreakerState('closed');
-  const httpServer = http.createServer();
+  let lastRefusalLogged = 0;
+  const connections = new ClientConnections(
+    {
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnections: config.httpMaxConnections,
+    },
+    {
+      onRefused: () => {
+        metrics.observeConnectionRefused();
+        // One line a minute at most: a flood of refusals must not become a flood of log lines.
+        if (Date.now() - lastRefusalLogged < 60_000) return;
+        lastRefusalLogged = Date.now();
+        logger.warn({ maxConnections: config.httpMaxConnections }, 'refusing connections: HTTP_MAX_CONNECTIONS are open');
+      },
+    },
+  );
+  metrics.watchConnections(() => connections.open);
+  const httpServer = connections.server;
   const apollo = createApolloServer(config, logger, metrics);
   await apollo.start();
 
   let stopping = false;
-  /** GraphQL requests being served; the drain on stop waits for them. */
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
   const contextDependencies = {
     client,
     logger,
@@ -110,13 +127,6 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
         res.setHeader('connection', 'close');
         return sendJson(res, 503, graphqlErrorBody('The service is shutting down; retry on another instance.', 'SHUTTING_DOWN'));
       }
-      // In flight until the answer has left completely ('close' also covers a client that went away),
-      // not merely until res.end() was called: the drain must not cut off an answer still being sent.
-      inFlight += 1;
-      res.once('close', () => {
-        inFlight -= 1;
-        if (inFlight === 0) drained?.();
-      });
       return serveGraphQL(req, res, search);
     }
     if (pathname === '/healthz' && isRead(req)) return sendJson(res, 200, { status: 'ok' });
@@ -189,31 +199,15 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     graphqlUrl: `${url}/graphql`,
     port,
     /**
-     * Drains: /readyz answers 503 and new GraphQL requests are refused with 503 while the port stays open
-     * (so probes and load balancers see "not ready" rather than connection errors); in-flight
-     * operations get up to `shutdownGraceMs` to finish; then every connection is closed.
+     * Drains: idle connections are closed at once; /readyz answers 503 and new GraphQL requests are
+     * refused with 503 while the port stays open (so probes and load balancers see "not ready" rather
+     * than connection errors); requests in flight get up to `shutdownGraceMs` to finish (an answer
+     * counts as finished once it has left completely); then every connection is destroyed.
      */
     async stop() {
       if (stopping) return;
       stopping = true;
-      let graceOver = false;
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            graceOver = true;
-            resolve();
-          }, config.shutdownGraceMs);
-          drained = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      // Idle keep-alive connections go now; busy ones only when the grace period ran out.
-      httpServer.closeIdleConnections();
-      if (graceOver) httpServer.closeAllConnections();
-      await closed;
+      await connections.drain(config.shutdownGraceMs);
       await apollo.stop();
       client.close();
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../src/config.js';
+import { CONFIG_DEFAULTS, ConfigError, automaticMaxConnections, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       circuitBreakerThreshold: 5,
       circuitBreakerCooldownMs: 10000,
       shutdownGraceMs: 10000,
+      httpRequestTimeoutMs: 30000,
+      httpHeadersTimeoutMs: 10000,
+      httpKeepAliveTimeoutMs: 5000,
+      httpMaxConnections: automaticMaxConnections(),
       production: false,
       introspection: true,
       maxLookupsPerOperation: 100,
@@ -68,6 +72,10 @@ describe('loadConfig', () => {
         CIRCUIT_BREAKER_THRESHOLD: '3',
         CIRCUIT_BREAKER_COOLDOWN_MS: '2000',
         SHUTDOWN_GRACE_MS: '0',
+        HTTP_REQUEST_TIMEOUT_MS: '20000',
+        HTTP_HEADERS_TIMEOUT_MS: '4000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+        HTTP_MAX_CONNECTIONS: '500',
         NODE_ENV: 'production',
         GRAPHQL_INTROSPECTION: 'true',
         MAX_LOOKUPS_PER_OPERATION: '10',
@@ -98,6 +106,10 @@ describe('loadConfig', () => {
       circuitBreakerThreshold: 3,
       circuitBreakerCooldownMs: 2000,
       shutdownGraceMs: 0,
+      httpRequestTimeoutMs: 20000,
+      httpHeadersTimeoutMs: 4000,
+      httpKeepAliveTimeoutMs: 65000,
+      httpMaxConnections: 500,
       production: true,
       introspection: true,
       maxLookupsPerOperation: 10,
@@ -131,6 +143,9 @@ describe('loadConfig', () => {
     ['GRAPHQL_INTROSPECTION', 'yes', 'GRAPHQL_INTROSPECTION must be true or false'],
     ['CORS_ALLOWED_ORIGINS', 'app.example.com', 'CORS_ALLOWED_ORIGINS must be a comma-separated list of origins'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['HTTP_MAX_CONNECTIONS', 'many', 'HTTP_MAX_CONNECTIONS must be auto or a whole number from 1 to 1000000'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '500', 'HTTP_REQUEST_TIMEOUT_MS must be at least 1000'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '40000', 'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS'],
   ])('refuses %s=%j with one line naming the variable', (name, value, expected) => {
     let thrown: unknown;
     try {
@@ -142,6 +157,15 @@ describe('loadConfig', () => {
     const message = (thrown as Error).message;
     expect(message).toContain(expected);
     expect(message).not.toContain('\n');
+  });
+
+  it('sizes HTTP_MAX_CONNECTIONS=auto to the open-file limit, leaving room for everything else', () => {
+    const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                ${soft}                files\n`;
+    expect(automaticMaxConnections(limits('1048576'))).toBe(10_000);
+    expect(automaticMaxConnections(limits('4096'))).toBe(3072);
+    expect(automaticMaxConnections(limits('1024'))).toBe(64);
+    expect(automaticMaxConnections(limits('unlimited'))).toBe(10_000);
+    expect(automaticMaxConnections(undefined)).toBe(10_000);
   });
 
   it('never echoes the value of an invalid token', () => {
@@ -173,6 +197,10 @@ describe('loadConfig', () => {
       CIRCUIT_BREAKER_THRESHOLD: '5',
       CIRCUIT_BREAKER_COOLDOWN_MS: '10000',
       SHUTDOWN_GRACE_MS: '10000',
+      HTTP_REQUEST_TIMEOUT_MS: '30000',
+      HTTP_HEADERS_TIMEOUT_MS: '10000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000',
+      HTTP_MAX_CONNECTIONS: 'auto',
       NODE_ENV: 'development',
       GRAPHQL_INTROSPECTION: undefined,
       MAX_LOOKUPS_PER_OPERATION: '100',

@@ -2,6 +2,7 @@
 // orderly stop on SIGTERM. `npm test` builds dist/ before Jest runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
 import { type SandboxUpstream, startSandboxUpstream } from '../src/sandbox/upstream.js';
@@ -71,6 +72,32 @@ describe('npm start', () => {
       );
     } finally {
       service.child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGTERM with 50 idle, silent and half-sent connections open, exits 0 at once', async () => {
+    const service = run({ PORT: '0', HIGHLEVEL_API_URL: sandbox.url, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '10000' });
+    const sockets: net.Socket[] = [];
+    try {
+      const { url } = JSON.parse(await lineMatching(service.stdout, /listening/)) as { url: string };
+      const port = Number(new URL(url).port);
+      for (let index = 0; index < 50; index++) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once('connect', resolve));
+        // A third answered and idle (keep-alive), a third silent, a third with headers half sent.
+        if (index % 3 === 0) socket.write('GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n');
+        if (index % 3 === 1) socket.write('POST /graphql HTTP/1.1\r\nHost: test\r\n');
+        sockets.push(socket);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const signalled = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await service.exit).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(3000);
+    } finally {
+      service.child.kill('SIGKILL');
+      for (const socket of sockets) socket.destroy();
     }
   });
 });

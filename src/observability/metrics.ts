@@ -30,6 +30,8 @@ export class Metrics {
   readonly #batchSize: Histogram;
   readonly #coalesced: Counter;
   readonly #breaker: Gauge;
+  readonly #connectionsRefused: Counter;
+  #openConnections: () => number = () => 0;
   readonly #operationNames = new Set<string>();
   /**
    * The per-status children of the two upstream metrics, looked up once per status: prom-client would
@@ -96,6 +98,20 @@ export class Metrics {
       help: 'Circuit breaker in front of HighLevel: 0 closed, 1 half-open (probing), 2 open (failing fast).',
       registers,
     });
+    this.#connectionsRefused = new Counter({
+      name: 'http_connections_refused_total',
+      help: 'Client connections closed on arrival because HTTP_MAX_CONNECTIONS were open.',
+      registers,
+    });
+    const openConnections = () => this.#openConnections();
+    new Gauge({
+      name: 'http_connections_open',
+      help: 'Client connections open now (idle keep-alive ones included).',
+      registers,
+      collect() {
+        this.set(openConnections());
+      },
+    });
     const rateStates = () => this.#freshRateStates();
     new Gauge({
       name: 'highlevel_ratelimit_remaining_min',
@@ -138,6 +154,15 @@ export class Metrics {
 
   observeRetry(reason: string): void {
     this.#retries.inc({ reason });
+  }
+
+  observeConnectionRefused(): void {
+    this.#connectionsRefused.inc();
+  }
+
+  /** Where http_connections_open reads its value when scraped. */
+  watchConnections(open: () => number): void {
+    this.#openConnections = open;
   }
 
   observeBatch(size: number): void {
