@@ -29,9 +29,15 @@ export interface Config {
   operationDeadlineMs: number;
   /** Upstream calls one operation may have in flight at once. */
   maxConcurrentUpstreamPerOperation: number;
-  /** Consecutive upstream failures (5xx, timeouts, unreachable) that open the circuit breaker. */
-  circuitBreakerThreshold: number;
-  /** How long an open breaker fails fast before letting one probe through. */
+  /** Share of calls in the window that must be outages (5xx, timeouts, unreachable) to open a circuit. */
+  circuitBreakerFailureRatio: number;
+  /** The rolling window outages are counted in. */
+  circuitBreakerWindowMs: number;
+  /** Calls the window must hold before a circuit can open. */
+  circuitBreakerMinCalls: number;
+  /** Tenants whose outages it takes to declare HighLevel as a whole down (connection-level outages need none). */
+  circuitBreakerMinTenants: number;
+  /** How long an open circuit fails fast before letting a few probes through. */
   circuitBreakerCooldownMs: number;
   /** On SIGTERM, how long in-flight operations may take to finish before connections are cut. */
   shutdownGraceMs: number;
@@ -103,6 +109,13 @@ function readProcLimits(): string | undefined {
   }
 }
 
+/** A decimal in (0, 1], such as 0.5. */
+const ratio = z
+  .string()
+  .regex(/^(0?\.\d+|1(\.0+)?|0)$/, 'must be a decimal between 0 and 1, such as 0.5')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be greater than 0').lte(1, 'must be at most 1'));
+
 const boolean = z.enum(['true', 'false'], 'must be true or false').transform((value) => value === 'true');
 
 /** A comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
@@ -143,7 +156,10 @@ const variables = {
   HIGHLEVEL_MAX_RESPONSE_BYTES: { key: 'highLevelMaxResponseBytes', schema: integer(1024, 64 * 1024 * 1024), fallback: '1048576' },
   OPERATION_DEADLINE_MS: { key: 'operationDeadlineMs', schema: integer(1, 600_000), fallback: '15000' },
   MAX_CONCURRENT_UPSTREAM_PER_OPERATION: { key: 'maxConcurrentUpstreamPerOperation', schema: integer(1, 1000), fallback: '64' },
-  CIRCUIT_BREAKER_THRESHOLD: { key: 'circuitBreakerThreshold', schema: integer(1, 1000), fallback: '5' },
+  CIRCUIT_BREAKER_FAILURE_RATIO: { key: 'circuitBreakerFailureRatio', schema: ratio, fallback: '0.5' },
+  CIRCUIT_BREAKER_WINDOW_MS: { key: 'circuitBreakerWindowMs', schema: integer(100, 3_600_000), fallback: '10000' },
+  CIRCUIT_BREAKER_MIN_CALLS: { key: 'circuitBreakerMinCalls', schema: integer(1, 100_000), fallback: '20' },
+  CIRCUIT_BREAKER_MIN_TENANTS: { key: 'circuitBreakerMinTenants', schema: integer(1, 1000), fallback: '3' },
   CIRCUIT_BREAKER_COOLDOWN_MS: { key: 'circuitBreakerCooldownMs', schema: integer(1, 3_600_000), fallback: '10000' },
   SHUTDOWN_GRACE_MS: { key: 'shutdownGraceMs', schema: integer(0, 600_000), fallback: '10000' },
   HTTP_REQUEST_TIMEOUT_MS: { key: 'httpRequestTimeoutMs', schema: integer(1000, 600_000), fallback: '30000' },
@@ -168,6 +184,12 @@ const variables = {
   HIGHLEVEL_COALESCE_INFLIGHT: { key: 'coalesceInflight', schema: boolean, fallback: 'true' },
 } as const;
 
+/** Variables an issue replaced: setting one stops the process with a line naming what replaces it. */
+const REPLACED: Readonly<Record<string, string>> = {
+  CIRCUIT_BREAKER_THRESHOLD:
+    'CIRCUIT_BREAKER_THRESHOLD (consecutive failures) is replaced by CIRCUIT_BREAKER_FAILURE_RATIO, CIRCUIT_BREAKER_WINDOW_MS, CIRCUIT_BREAKER_MIN_CALLS and CIRCUIT_BREAKER_MIN_TENANTS: see the README\'s configuration table',
+};
+
 /** Environment variable names with their defaults, as the README's configuration table lists them. */
 export const CONFIG_DEFAULTS: Readonly<Record<keyof typeof variables, string | undefined>> = Object.fromEntries(
   Object.entries(variables).map(([name, variable]) => [name, variable.fallback]),
@@ -179,6 +201,9 @@ export const CONFIG_DEFAULTS: Readonly<Record<keyof typeof variables, string | u
  * @throws ConfigError naming the first variable that is invalid, without echoing its value (it may be a secret).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  for (const [name, replacement] of Object.entries(REPLACED)) {
+    if (env[name] !== undefined && env[name] !== '') throw new ConfigError(`Invalid configuration: ${replacement}`);
+  }
   const config: Record<string, unknown> = {};
   for (const [name, { key, schema, fallback }] of Object.entries(variables)) {
     const given = env[name];

@@ -18,7 +18,7 @@ export interface RequestContext {
 }
 
 export interface ContextDependencies {
-  client: Pick<HighLevelClient, 'getConversation'>;
+  client: Pick<HighLevelClient, 'forCaller'>;
   logger: Logger;
   /** HIGHLEVEL_API_TOKEN: used only when the request brings no Authorization header. */
   defaultToken: string | undefined;
@@ -49,8 +49,9 @@ export function requestIdFor(headers: IncomingHttpHeaders): string {
 export function createRequestContext(deps: ContextDependencies, headers: IncomingHttpHeaders, info: RequestInfo): RequestContext {
   const { requestId } = info;
   const metrics = deps.metrics;
+  const authorization = authorizationFor(headers, deps.defaultToken);
   return {
-    conversations: new ConversationLoader(deps.client, authorizationFor(headers, deps.defaultToken), {
+    conversations: new ConversationLoader(authorization === undefined ? undefined : deps.client.forCaller(authorization), {
       deadline: Date.now() + deps.operationDeadlineMs,
       maxConcurrent: deps.maxConcurrentUpstream,
       requestId,

@@ -8,10 +8,9 @@ import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import { UnauthenticatedError } from './errors.js';
 import type { Context } from '@opentelemetry/api';
-import type { CallOptions, HighLevelClient } from './upstream/client.js';
+import type { CallOptions, CallerHandle } from './upstream/client.js';
 import type { ConversationRecord } from './upstream/conversation-record.js';
 import { assertValidConversationId } from './upstream/conversation-id.js';
-import { RateLimiter } from './upstream/rate-limiter.js';
 
 export class ConversationLoader {
   /** Undefined when the request carries no credentials: then every load fails without a call. */
@@ -20,32 +19,25 @@ export class ConversationLoader {
   readonly #attempts = { count: 0 };
 
   /**
-   * @param authorization the `Authorization` value to send, or undefined when the request has none.
+   * @param caller the request's handle (its Authorization value), or undefined when the request has none.
    * @param limits `deadline`: epoch ms by which the operation needs its answers; `maxConcurrent`: upstream
    *   calls this request may have in flight at once.
    */
   constructor(
-    client: Pick<HighLevelClient, 'getConversation'>,
-    authorization: string | undefined,
+    caller: CallerHandle | undefined,
     limits: { deadline: number; maxConcurrent: number; requestId?: string; traceContext?: Context | undefined; onBatch?: (size: number) => void },
   ) {
-    if (authorization === undefined) return;
+    if (caller === undefined) return;
     const concurrency = pLimit(limits.maxConcurrent);
     // One GET per distinct id, started together up to the concurrency cap; one result or one error per
     // key, in key order.
-    // The token's limiter key is a hash: computed once here rather than for every call.
-    const call: CallOptions = {
-      deadline: limits.deadline,
-      attempts: this.#attempts,
-      traceContext: limits.traceContext,
-      limiterKey: RateLimiter.keyFor(authorization),
-    };
+    const call: CallOptions = { deadline: limits.deadline, attempts: this.#attempts, traceContext: limits.traceContext };
     if (limits.requestId) call.requestId = limits.requestId;
     this.#loader = new DataLoader((ids) => {
       limits.onBatch?.(ids.length);
       return Promise.all(
         ids.map((id) =>
-          concurrency(() => client.getConversation(id, authorization, call)).catch((error: unknown) =>
+          concurrency(() => caller.getConversation(id, call)).catch((error: unknown) =>
             error instanceof Error ? error : new Error(String(error)),
           ),
         ),

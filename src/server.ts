@@ -17,7 +17,7 @@ import { type Safelist, type SafelistOutcome, applySafelist, loadSafelist } from
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { upstreamEventHandler } from './observability/upstream-events.js';
-import { type Tracing, startOperationSpan } from './observability/tracing.js';
+import { type Tracing, startOperationSpan, upstreamTracer } from './observability/tracing.js';
 import { HighLevelClient } from './upstream/client.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
@@ -66,12 +66,16 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       burstLimit: config.highLevelBurstLimit,
       burstIntervalMs: config.highLevelBurstIntervalMs,
       maxResponseBytes: config.highLevelMaxResponseBytes,
-      circuitBreakerThreshold: config.circuitBreakerThreshold,
-      circuitBreakerCooldownMs: config.circuitBreakerCooldownMs,
-      tracer: tracing?.tracer,
+      breaker: {
+        failureRatio: config.circuitBreakerFailureRatio,
+        windowMs: config.circuitBreakerWindowMs,
+        minCalls: config.circuitBreakerMinCalls,
+        minTenants: config.circuitBreakerMinTenants,
+        cooldownMs: config.circuitBreakerCooldownMs,
+      },
       coalesce: config.coalesceInflight,
     },
-    upstreamEventHandler(logger, metrics),
+    { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined },
   );
   metrics.setBreakerState('closed');
   let lastRefusalLogged = 0;
@@ -209,7 +213,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       stopping = true;
       await connections.drain(config.shutdownGraceMs);
       await apollo.stop();
-      client.close();
+      await client.close();
     },
   };
 }

@@ -122,6 +122,8 @@ describe('stop()', () => {
 
   it('ends by the grace whatever in-flight clients do', async () => {
     const { service, sandbox } = await start({ config: { shutdownGraceMs: 500, coalesceInflight: false } });
+    // A first answer tells the token's location, so the five calls below start together.
+    await postGraphQL(service.graphqlUrl, QUERY, { variables: { id: SANDBOX_IDS.phone } });
     const hanging = Array.from({ length: 5 }, () =>
       postGraphQL(service.graphqlUrl, QUERY, { variables: { id: SANDBOX_FAULT_IDS.hang } }).then(
         () => 'answered',

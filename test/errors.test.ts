@@ -12,7 +12,7 @@ beforeAll(async () => {
   // This suite maps each outcome once; retries and the breaker have their own suite (resilience.test.ts).
   // A short deadline keeps 429s with long Retry-After from being retried, and a high threshold keeps
   // the breaker, which would open after this suite's run of 5xx, out of the way.
-  stack = await startStack({ config: { highLevelTimeoutMs: 500, operationDeadlineMs: 3000, circuitBreakerThreshold: 1000 } });
+  stack = await startStack({ config: { highLevelTimeoutMs: 500, operationDeadlineMs: 3000, circuitBreakerMinCalls: 100_000 } });
 });
 afterAll(async () => {
   await stack.stop();

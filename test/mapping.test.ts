@@ -60,9 +60,9 @@ describe('conversation ids', () => {
   });
 
   it('encodes every id into exactly one path segment', () => {
-    expect(conversationPath('../contacts/x')).toBe('conversations/..%2Fcontacts%2Fx');
-    expect(conversationPath('a?b=c')).toBe('conversations/a%3Fb%3Dc');
-    expect(conversationPath('a#b')).toBe('conversations/a%23b');
+    expect(conversationPath('../contacts/x')).toBe('/conversations/..%2Fcontacts%2Fx');
+    expect(conversationPath('a?b=c')).toBe('/conversations/a%3Fb%3Dc');
+    expect(conversationPath('a#b')).toBe('/conversations/a%23b');
   });
 });
 
@@ -194,7 +194,7 @@ describe('error mapping', () => {
   it('tells a daily-quota 429 apart', () => {
     const error = errorFromStatus(answer(429, {}, { 'x-ratelimit-daily-remaining': '0', 'retry-after': '3600' }), 'abc', scrub);
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 3600, scope: 'daily' });
-    expect(error.message).toBe("HighLevel's daily quota for this token is used up");
+    expect(error.message).toBe("HighLevel's daily quota for this location is used up");
   });
 });
 

@@ -69,7 +69,7 @@ describe('GET /metrics', () => {
   });
 
   it('shows the circuit breaker opening', async () => {
-    const { graphql, service } = await start({ config: { circuitBreakerThreshold: 1, highLevelMaxAttempts: 1 } });
+    const { graphql, service } = await start({ config: { circuitBreakerMinCalls: 1, circuitBreakerMinTenants: 1, highLevelMaxAttempts: 1 } });
     await graphql(`{ conversation(id: "fault-500") { id } }`);
     const text = await (await fetch(`${service.url}/metrics`)).text();
     expect(sample(text, 'highlevel_circuit_breaker_state')).toBe(2);

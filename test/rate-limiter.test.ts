@@ -69,11 +69,17 @@ describe('RateLimiter', () => {
     expect(instance.reserve('k', 0, Infinity)).toBe(7000);
   });
 
-  it('derives keys from the whole Authorization value without containing it', () => {
-    const key = RateLimiter.keyFor('Bearer pit-secret');
-    expect(key).toHaveLength(22);
-    expect(key).not.toContain('secret');
-    expect(RateLimiter.keyFor('Bearer pit-other')).not.toBe(key);
+  it("moves a token's starts and hold into its location's budget when adopted", () => {
+    const { instance } = limiter(3, 1000);
+    instance.reserve('location:A', 0, Infinity);
+    instance.reserve('token:t', 0, Infinity);
+    instance.reserve('token:t', 0, Infinity);
+    instance.block('token:t', 500);
+    instance.adopt('token:t', 'location:A');
+    // Three starts at 0 fill location A's window; the hold would have allowed 500.
+    expect(instance.reserve('location:A', 0, Infinity)).toBe(1000);
+    expect(instance.blocked('location:A').until).toBe(500);
+    expect(instance.reserve('token:t', 0, Infinity)).toBe(0);
   });
 });
 

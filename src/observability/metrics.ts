@@ -5,7 +5,7 @@
 // other unbounded value: operation names are bounded (see `operationLabel`), statuses and codes come
 // from small fixed sets, and rate-limit state is aggregated across tokens.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BreakerState } from '../upstream/circuit-breaker.js';
+import type { BreakerState } from '../upstream/events.js';
 import type { RateLimitState } from '../upstream/rate-limit-headers.js';
 
 export type OperationOutcome = 'success' | 'partial' | 'error';
@@ -30,6 +30,7 @@ export class Metrics {
   readonly #batchSize: Histogram;
   readonly #coalesced: Counter;
   readonly #breaker: Gauge;
+  readonly #openTenants: Gauge;
   readonly #connectionsRefused: Counter;
   #openConnections: () => number = () => 0;
   readonly #operationNames = new Set<string>();
@@ -95,7 +96,7 @@ export class Metrics {
     });
     this.#breaker = new Gauge({
       name: 'highlevel_circuit_breaker_state',
-      help: 'Circuit breaker in front of HighLevel: 0 closed, 1 half-open (probing), 2 open (failing fast).',
+      help: 'Circuit breaker for HighLevel as a whole: 0 closed, 1 half-open (probing), 2 open (failing fast).',
       registers,
     });
     this.#connectionsRefused = new Counter({
@@ -111,6 +112,11 @@ export class Metrics {
       collect() {
         this.set(openConnections());
       },
+    });
+    this.#openTenants = new Gauge({
+      name: 'highlevel_circuit_breaker_open_tenants',
+      help: 'Budgets (locations, or tokens before their location is known) whose own circuit is open or half-open after their own outages.',
+      registers,
     });
     const rateStates = () => this.#freshRateStates();
     new Gauge({
@@ -173,15 +179,20 @@ export class Metrics {
     this.#coalesced.inc();
   }
 
-  observeRateLimit(limiterKey: string, state: RateLimitState): void {
+  /** `budget`: a location id or a token digest, never a token. */
+  observeRateLimit(budget: string, state: RateLimitState): void {
     if (state.remaining === undefined && state.dailyRemaining === undefined) return;
-    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(limiterKey)) this.#freshRateStates();
-    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(limiterKey)) return;
-    this.#rateStates.set(limiterKey, { state, at: Date.now() });
+    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(budget)) this.#freshRateStates();
+    if (this.#rateStates.size >= MAX_RATE_STATES && !this.#rateStates.has(budget)) return;
+    this.#rateStates.set(budget, { state, at: Date.now() });
   }
 
   setBreakerState(state: BreakerState): void {
     this.#breaker.set(BREAKER_VALUE[state]);
+  }
+
+  setOpenTenants(count: number): void {
+    this.#openTenants.set(count);
   }
 
   /** Operation names become labels only when well-formed and among the first MAX_OPERATION_LABELS. */

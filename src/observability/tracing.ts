@@ -12,6 +12,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
+import type { UpstreamTracer } from '../upstream/events.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -59,8 +60,17 @@ export function startOperationSpan(tracer: Tracer, headers: Carrier): { span: Sp
   return { span, context: trace.setSpan(parent, span) };
 }
 
-/** Starts the span of one upstream call; returns it and the headers (`traceparent`) that continue it upstream. */
-export function startUpstreamSpan(tracer: Tracer, parent: Context, conversationId: string): { span: Span; headers: Record<string, string> } {
+/** The upstream pipeline's tracer: one client span per call, whose `traceparent` is sent upstream. */
+export function upstreamTracer(tracer: Tracer): UpstreamTracer {
+  return {
+    startCall(conversationId, parent) {
+      const { span, headers } = startUpstreamSpan(tracer, parent, conversationId);
+      return { headers, end: (outcome) => endSpan(span, outcome) };
+    },
+  };
+}
+
+function startUpstreamSpan(tracer: Tracer, parent: Context, conversationId: string): { span: Span; headers: Record<string, string> } {
   const span = tracer.startSpan(
     'GET /conversations/{conversationId}',
     { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'url.template': '/conversations/{conversationId}', 'highlevel.conversation_id': conversationId } },
@@ -71,7 +81,7 @@ export function startUpstreamSpan(tracer: Tracer, parent: Context, conversationI
   return { span, headers };
 }
 
-export function endSpan(span: Span, outcome: { status?: number; errorCode?: string }): void {
+function endSpan(span: Span, outcome: { status?: number; errorCode?: string }): void {
   if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
   if (outcome.errorCode) {
     span.setAttribute('graphql.error.code', outcome.errorCode);

@@ -1,6 +1,6 @@
 // What the upstream client reports (calls, retries, rate-limit state, breaker changes) turned into log
 // lines and metrics. The client knows nothing of either; it only emits events.
-import type { UpstreamEvent, UpstreamObserver } from '../upstream/client.js';
+import type { UpstreamEvent, UpstreamObserver } from '../upstream/events.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -15,13 +15,14 @@ function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
   switch (event.kind) {
     case 'attempt':
       metrics.observeUpstream(event.outcome, event.durationMs === undefined ? undefined : event.durationMs / 1000);
-      if (event.rateLimit) metrics.observeRateLimit(event.rateLimit.limiterKey, event.rateLimit.state);
+      if (event.rateLimit) metrics.observeRateLimit(event.rateLimit.budget, event.rateLimit.state);
       return;
     case 'retry':
       metrics.observeRetry(event.reason);
       return;
     case 'breaker':
-      metrics.setBreakerState(event.state);
+      if (event.scope === 'upstream') metrics.setBreakerState(event.state);
+      metrics.setOpenTenants(event.openTenants);
       return;
     case 'coalesced':
       metrics.observeCoalesced();
@@ -52,7 +53,8 @@ function logUpstreamEvent(logger: Logger, event: UpstreamEvent): void {
       );
       return;
     case 'breaker':
-      logger.warn({ state: event.state }, `circuit breaker ${event.state}`);
+      if (event.scope === 'upstream') logger.warn({ state: event.state }, `circuit breaker ${event.state}: HighLevel as a whole`);
+      else logger.warn({ state: event.state, budget: event.tenant }, `circuit breaker ${event.state} for one budget`);
       return;
     default:
       return;

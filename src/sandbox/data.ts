@@ -63,6 +63,19 @@ export const SANDBOX_LOCATIONS: readonly [SandboxLocation, SandboxLocation] = Ob
   SANDBOX_LOCATION_B,
 ] as const);
 
+/**
+ * A second token of location A (another Private Integration Token of the same sub-account). HighLevel
+ * counts its limits per app and location, so it shares location A's budget with A's first token.
+ */
+export const SANDBOX_SECOND_TOKEN_A = 'pit-5c0e7d41-2b8a-4f3e-9d6c-1a7f8e2b3c4d';
+
+/** Every token the sandbox accepts, and the location each reads. */
+export const SANDBOX_TOKENS: ReadonlyMap<string, SandboxLocation> = new Map([
+  [SANDBOX_LOCATION_A.token, SANDBOX_LOCATION_A],
+  [SANDBOX_SECOND_TOKEN_A, SANDBOX_LOCATION_A],
+  [SANDBOX_LOCATION_B.token, SANDBOX_LOCATION_B],
+]);
+
 /** Team members (HighLevel user ids) that conversations are assigned to. */
 export const SANDBOX_USER_IDS = Object.freeze({
   frontDeskA: 'W2B09YT8D04WvDSDs6T2',

@@ -3,7 +3,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../observability/logger.js';
 import { startService } from '../server.js';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS } from './data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS, SANDBOX_SECOND_TOKEN_A } from './data.js';
 import { startSandboxUpstream } from './upstream.js';
 
 async function main(): Promise<void> {
@@ -26,8 +26,9 @@ async function main(): Promise<void> {
       `Sandbox upstream (HighLevel look-alike): ${sandbox.url}`,
       `GraphQL service:                         ${service.graphqlUrl}`,
       '',
-      `Token for "${locationA.name}" (location ${locationA.id}):`,
+      `Tokens for "${locationA.name}" (location ${locationA.id}; both share its rate budget):`,
       `  ${locationA.token}`,
+      `  ${SANDBOX_SECOND_TOKEN_A}`,
       `Token for "${locationB.name}" (location ${locationB.id}):`,
       `  ${locationB.token}`,
       '',

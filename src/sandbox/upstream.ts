@@ -21,7 +21,7 @@ import {
   SANDBOX_API_VERSIONS,
   SANDBOX_CONVERSATIONS,
   SANDBOX_FAULT_CONVERSATIONS,
-  SANDBOX_LOCATIONS,
+  SANDBOX_TOKENS,
   SANDBOX_SEEDED_FAULTS,
 } from './data.js';
 import { generatedConversation } from './data.js';
@@ -265,7 +265,7 @@ function nextUtcMidnight(now: number): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
 }
 
-class RateLimiter {
+class SandboxQuota {
   readonly #usage = new Map<string, Usage>();
   readonly #limits: Limits;
 
@@ -412,9 +412,6 @@ const CONVERSATIONS_BY_ID: ReadonlyMap<string, SandboxConversation> = new Map(
   [...SANDBOX_CONVERSATIONS, ...SANDBOX_FAULT_CONVERSATIONS].map((conversation) => [conversation.body.id, conversation]),
 );
 
-const LOCATIONS_BY_TOKEN: ReadonlyMap<string, SandboxLocation> = new Map(
-  SANDBOX_LOCATIONS.map((location) => [location.token, location]),
-);
 
 const ACCEPTED_VERSIONS: ReadonlySet<string> = new Set(SANDBOX_API_VERSIONS);
 
@@ -426,7 +423,7 @@ function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 
 function knownToken(headers: IncomingHttpHeaders): string | undefined {
   const token = bearerToken(headers);
-  return token !== undefined && LOCATIONS_BY_TOKEN.has(token) ? token : undefined;
+  return token !== undefined && SANDBOX_TOKENS.has(token) ? token : undefined;
 }
 
 function formatUrlHost(host: string): string {
@@ -436,7 +433,7 @@ function formatUrlHost(host: string): string {
 class Sandbox implements SandboxUpstream {
   readonly #server: Server;
   readonly #settings: Settings;
-  readonly #limiter: RateLimiter;
+  readonly #limiter: SandboxQuota;
   readonly #faults = new FaultTable();
   #requests: RecordedRequest[] = [];
   #total = 0;
@@ -450,7 +447,7 @@ class Sandbox implements SandboxUpstream {
 
   constructor(settings: Settings) {
     this.#settings = settings;
-    this.#limiter = new RateLimiter(settings);
+    this.#limiter = new SandboxQuota(settings);
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch(() => {
         // Only reachable when a wait is aborted (client gone, sandbox closing) or the socket died under
@@ -601,7 +598,8 @@ class Sandbox implements SandboxUpstream {
    */
   #reply(req: IncomingMessage, reply: Reply): Outcome {
     const token = knownToken(req.headers);
-    const rateHeaders = token === undefined ? {} : this.#limiter.peek(token, Date.now());
+    const location = token === undefined ? undefined : SANDBOX_TOKENS.get(token);
+    const rateHeaders = location === undefined ? {} : this.#limiter.peek(location.id, Date.now());
     return { kind: 'reply', reply: { ...reply, headers: { ...rateHeaders, ...reply.headers } } };
   }
 
@@ -615,12 +613,13 @@ class Sandbox implements SandboxUpstream {
       return this.#reply(req, errorReply(401, 'version header is invalid', 'Unauthorized'));
     }
     const token = knownToken(req.headers);
-    const location = token === undefined ? undefined : LOCATIONS_BY_TOKEN.get(token);
+    const location = token === undefined ? undefined : SANDBOX_TOKENS.get(token);
     if (token === undefined || location === undefined) {
       return this.#reply(req, errorReply(401, 'Invalid token: access token is invalid', 'Unauthorized'));
     }
 
-    const admission = this.#limiter.admit(token, Date.now());
+    // HighLevel counts per app and location: every token of a location draws on one budget.
+    const admission = this.#limiter.admit(location.id, Date.now());
     if (!admission.admitted) return { kind: 'reply', reply: admission.reply };
     const reply = lookup(id, location, this.#settings.generatedConversations);
     return { kind: 'reply', reply: { ...reply, headers: { ...admission.headers, ...reply.headers } } };

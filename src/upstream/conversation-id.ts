@@ -36,5 +36,5 @@ export function assertValidConversationId(id: string): void {
 
 /** The request path for one conversation: always exactly one segment below `conversations/`. */
 export function conversationPath(id: string): string {
-  return `conversations/${encodeURIComponent(id)}`;
+  return `/conversations/${encodeURIComponent(id)}`;
 }

@@ -1,6 +1,5 @@
 // Turns what HighLevel (or the network) did into the service's typed errors: one function for HTTP
 // answers, one for failures where no answer came. The table lives here and nowhere else.
-import { RequestError, TimeoutError } from 'got';
 import {
   BadUserInputError,
   type ConversationServiceError,
@@ -14,10 +13,12 @@ import {
   UpstreamInvalidResponseError,
   UpstreamTimeoutError,
   UpstreamUnreachableError,
+  type RateLimitScope,
   type UpstreamErrorDetails,
 } from '../errors.js';
-import { retryAfterMsOf429, scopeOf429 } from './rate-limit-headers.js';
+import { limitOf429, readRateLimitHeaders } from './rate-limit-headers.js';
 import type { Scrub } from './secret-scrubber.js';
+import type { AttemptResult } from './transport.js';
 
 export interface UpstreamAnswer {
   status: number;
@@ -30,7 +31,12 @@ export interface UpstreamAnswer {
  * Maps a non-2xx answer to its error. `conversationId` only shapes the message; `scrub` cuts the caller's
  * credential out of anything HighLevel said, in case it echoes it.
  */
-export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, scrub: Scrub): ConversationServiceError {
+export function errorFromStatus(
+  answer: UpstreamAnswer,
+  conversationId: string,
+  scrub: Scrub,
+  limit429: { scope: RateLimitScope; retryAfterMs: number } = limitOf429(answer.headers, readRateLimitHeaders(answer.headers)),
+): ConversationServiceError {
   const upstream = upstreamDetails(answer, scrub);
   const said = upstream.messages.length > 0 ? `: ${upstream.messages.join('; ')}` : '';
   switch (answer.status) {
@@ -45,9 +51,9 @@ export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, 
     case 422:
       return new UnprocessableEntityError(`HighLevel could not process the request for conversation "${conversationId}"${said}`, { upstream });
     case 429: {
-      const scope = scopeOf429(answer.headers);
-      const retryAfter = Math.ceil(retryAfterMsOf429(answer.headers) / 1000);
-      const limit = scope === 'daily' ? "HighLevel's daily quota for this token is used up" : "HighLevel's rate limit was reached";
+      const { scope } = limit429;
+      const retryAfter = Math.ceil(limit429.retryAfterMs / 1000);
+      const limit = scope === 'daily' ? "HighLevel's daily quota for this location is used up" : "HighLevel's rate limit was reached";
       return new RateLimitedError(`${limit}${said}`, { retryAfter, scope }, { upstream });
     }
     default:
@@ -56,23 +62,23 @@ export function errorFromStatus(answer: UpstreamAnswer, conversationId: string, 
 }
 
 /**
- * Maps a failure where HighLevel sent no usable answer (timeout, refused, reset, DNS).
- * `deadlinePassed`: the call was aborted because the operation's deadline came.
+ * Maps an attempt that brought no usable answer (timeout, refused, reset, DNS, the deadline, a body over
+ * the size limit). The message names the failure kind only, never a URL.
  */
-export function errorFromRequestFailure(
-  error: unknown,
-  { timeoutMs, deadlinePassed }: { timeoutMs: number; deadlinePassed: boolean },
+export function errorFromFailure(
+  failure: Extract<AttemptResult, { kind: 'failure' }>,
+  { timeoutMs, maxResponseBytes }: { timeoutMs: number; maxResponseBytes: number },
 ): ConversationServiceError {
-  // First: an abort at the deadline can surface as a TimeoutError too (AbortSignal.timeout's reason).
-  if (deadlinePassed) {
-    return new DeadlineExceededError("HighLevel did not answer before the operation's deadline", { cause: error });
+  switch (failure.reason) {
+    case 'aborted':
+      return new DeadlineExceededError("HighLevel did not answer before the operation's deadline");
+    case 'timeout':
+      return new UpstreamTimeoutError(`HighLevel did not answer within ${timeoutMs} ms`);
+    case 'too_large':
+      return new UpstreamInvalidResponseError(`HighLevel's answer is larger than ${maxResponseBytes} bytes; it was cut off`);
+    case 'unreachable':
+      return new UpstreamUnreachableError(`HighLevel could not be reached (${failure.code})`);
   }
-  if (error instanceof TimeoutError) {
-    return new UpstreamTimeoutError(`HighLevel did not answer within ${timeoutMs} ms`, { cause: error });
-  }
-  const code = error instanceof RequestError ? error.code : undefined;
-  // The message names the failure kind only: got's own messages can include the full upstream URL.
-  return new UpstreamUnreachableError(`HighLevel could not be reached (${code ?? 'network error'})`, { cause: error });
 }
 
 /** A 2xx whose body is not a conversation. */

@@ -33,6 +33,15 @@ export function readRateLimitHeaders(headers: Headers): RateLimitState {
   return state;
 }
 
+/** What a 429 means, from its headers read once: which limit, and how long until a retry can succeed. */
+export function limitOf429(headers: Headers, state: RateLimitState, now: number = Date.now()): { scope: RateLimitScope; retryAfterMs: number } {
+  const scope = state.dailyRemaining === 0 ? 'daily' : 'burst';
+  const explicit = retryAfterMs(headers, now);
+  if (explicit !== undefined) return { scope, retryAfterMs: explicit };
+  if (scope === 'daily') return { scope, retryAfterMs: Math.max(0, (state.dailyResetAt ?? nextUtcMidnight(now)) - now) };
+  return { scope, retryAfterMs: state.intervalMs ?? DEFAULT_BURST_INTERVAL_MS };
+}
+
 /** A 429 is the daily quota when HighLevel says none is left today; otherwise the burst limit. */
 export function scopeOf429(headers: Headers): RateLimitScope {
   return readRateLimitHeaders(headers).dailyRemaining === 0 ? 'daily' : 'burst';
@@ -44,14 +53,7 @@ export function scopeOf429(headers: Headers): RateLimitScope {
  * X-RateLimit-Daily-Reset, or the next UTC midnight when HighLevel does not say (assumed).
  */
 export function retryAfterMsOf429(headers: Headers, now: number = Date.now()): number {
-  const explicit = retryAfterMs(headers, now);
-  if (explicit !== undefined) return explicit;
-  const state = readRateLimitHeaders(headers);
-  if (state.dailyRemaining === 0) {
-    const reset = state.dailyResetAt ?? nextUtcMidnight(now);
-    return Math.max(0, reset - now);
-  }
-  return state.intervalMs ?? DEFAULT_BURST_INTERVAL_MS;
+  return limitOf429(headers, readRateLimitHeaders(headers), now).retryAfterMs;
 }
 
 export const DEFAULT_BURST_INTERVAL_MS = 10_000;

@@ -1,4 +1,5 @@
-// Pacing of upstream calls per token, shared by every request in the process.
+// Pacing of upstream calls per budget (a location, or a token before its location is known), shared
+// by every request in the process.
 //
 // HighLevel allows `max` requests per `interval` (100 per 10 s) per app and location, and the token
 // decides the location. So that an operation needing more calls than one window allows queues them
@@ -7,10 +8,9 @@
 // network skew) would then hold more than `max` starts. Reservations can lie in the future: a caller
 // sleeps until its slot, or gives up when the slot lies beyond its deadline, without reserving.
 //
-// Each token has its own log, so one busy token never delays another. Limits are learned from
+// Each budget has its own log, so one busy location never delays another. Limits are learned from
 // X-RateLimit-Max / -Interval-Milliseconds, and X-RateLimit-Remaining reveals calls made by others
-// (another replica, another app) with the same token: they are added to the log as if made now.
-import { createHash } from 'node:crypto';
+// (another replica, another app) for the same location: they are added to the log as if made now.
 import type { RateLimitScope } from '../errors.js';
 import type { RateLimitState } from './rate-limit-headers.js';
 
@@ -48,11 +48,6 @@ export class RateLimiter {
     this.#defaults = { max: options.max, intervalMs: options.intervalMs };
     this.#marginMs = options.marginMs ?? 100;
     this.#now = options.now ?? Date.now;
-  }
-
-  /** The limiter's key for an Authorization value: a digest, so no token is kept as a map key. */
-  static keyFor(authorization: string): string {
-    return createHash('sha256').update(authorization).digest('base64url').slice(0, 22);
   }
 
   /**
@@ -98,7 +93,20 @@ export class RateLimiter {
     for (let i = usedHere; i < usedUpstream; i += 1) insertSorted(bucket.log, now);
   }
 
-  /** After a 429: nothing starts for this token before `until`. */
+  /**
+   * Moves the calls and the hold of budget `from` into `to` (a token's budget into its location's, once
+   * the location is known), so calls made before are counted in the location's windows.
+   */
+  adopt(from: string, to: string): void {
+    const source = this.#buckets.get(from);
+    if (!source || from === to) return;
+    this.#buckets.delete(from);
+    const target = this.#bucket(to);
+    for (const start of source.log) insertSorted(target.log, start);
+    this.block(to, source.blockedUntil, source.blockedScope);
+  }
+
+  /** After a 429: nothing starts for this budget before `until`. */
   block(key: string, until: number, scope: RateLimitScope = 'burst'): void {
     const bucket = this.#bucket(key);
     if (until > bucket.blockedUntil) {
