@@ -1,7 +1,7 @@
 // A hand-written SVG bar chart: per workload, the median throughput ratio of the service to each
 // reference proxy, with the issue's targets as dashed marks.
 
-const COLORS = { got: '#4e79a7', http: '#f28e2b', target: '#c0392b', grid: '#dddddd', text: '#222222' };
+const COLORS = { peer: '#4e79a7', http: '#f28e2b', target: '#c0392b', grid: '#dddddd', text: '#222222' };
 
 function escapeXml(text) {
   return String(text).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
@@ -9,7 +9,7 @@ function escapeXml(text) {
 
 /**
  * @param {{ title: string, subtitle: string, groups: { label: string, sublabel?: string,
- *   bars: { key: 'got' | 'http', value: number | null, target?: number }[] }[] }} chart
+ *   bars: { key: 'peer' | 'http', value: number | null, target?: number }[] }[] }} chart
  */
 export function renderChart({ title, subtitle, groups }) {
   const width = 80 + groups.length * 100;
@@ -28,7 +28,7 @@ export function renderChart({ title, subtitle, groups }) {
   out.push(`<text x="${left}" y="40" font-size="11" fill="#555555">${escapeXml(subtitle)}</text>`);
   // Legend.
   const legend = [
-    ['got', 'service / got proxy'],
+    ['peer', 'service / RESTDataSource peer'],
     ['http', 'service / node:http proxy'],
   ];
   legend.forEach(([key, label], i) => {
