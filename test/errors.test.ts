@@ -1,4 +1,4 @@
-// Integration: every row of the error table, produced by the sandbox over real HTTP.
+// Integration tier: every row of the error table, produced by the sandbox over real HTTP.
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ERROR_CODES } from '../src/errors.js';

@@ -1,4 +1,4 @@
-// Federation: the subgraph as a router sees it. Composition with @apollo/composition, a real
+// System tier (it runs dist/print-schema.js), federation: the subgraph as a router sees it. Composition with @apollo/composition, a real
 // @apollo/gateway over this service and an in-test contacts subgraph, `_entities` counted at the
 // sandbox, and inline tracing (ftv1).
 import { execFileSync } from 'node:child_process';

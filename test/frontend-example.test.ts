@@ -1,4 +1,4 @@
-// The typed client example (examples/frontend/): its generated code is current, it compiles with the
+// System tier: the typed client example (examples/frontend/): its generated code is current, it compiles with the
 // generated types, and its client gets data and handled error codes from the real service and sandbox,
 // by document text and, against a service in safelist mode, by persisted id.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

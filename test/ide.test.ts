@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+// System tier: the bundled GraphiQL page in Debian's Chromium (playwright-core), against a running service.
 /// <reference lib="dom.iterable" />
 // The IDE in a real browser: Debian's headless Chromium, driven by playwright-core, opens /graphql on
 // the service (running against the sandbox), runs a conversation query by clicking, and the test reads

@@ -1,4 +1,4 @@
-// Abuse limits: the operation cost limit (upstream lookups counted before execution) and the limits on
+// Integration tier: abuse limits: the operation cost limit (upstream lookups counted before execution) and the limits on
 // documents (tokens, depth, aliases, directives). Every refusal must cost no upstream call.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { SANDBOX_IDS, generatedConversationId } from '../src/sandbox/data.js';

@@ -1,4 +1,4 @@
-// Operability: Prometheus metrics, JSON logs with request ids, OpenTelemetry traces reaching the
+// Integration tier: operability: Prometheus metrics, JSON logs with request ids, OpenTelemetry traces reaching the
 // sandbox, and Cache-Control headers that keep one caller's data out of shared caches.
 import { describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';

@@ -1,4 +1,4 @@
-// The built service as a user runs it (`npm start` = node dist/main.js): configuration errors and an
+// System tier: the built service as a user runs it (`npm start` = node dist/main.js): configuration errors and an
 // orderly stop on SIGTERM. `npm test` builds dist/ before Jest runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Property-based tests (fast-check): whatever id or document a client sends, the service answers with a
+// Integration tier: property-based tests (fast-check): whatever id or document a client sends, the service answers with a
 // well-formed response, never reaches any upstream path but /conversations/<one segment>, and stays up.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';

@@ -1,3 +1,4 @@
+// Integration tier: the sandbox upstream itself, over loopback: HighLevel's protocol, limits and faults.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent, get as httpGet } from 'node:http';
 

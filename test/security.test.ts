@@ -1,4 +1,4 @@
-// Exposure and secrets: production mode, CORS, automatic persisted queries, safelist mode, and that no
+// Integration tier: exposure and secrets: production mode, CORS, automatic persisted queries, safelist mode, and that no
 // token ever shows in a log line or an answer.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Integration: the HTTP front (routes, body limits, CSRF, request ids, operation logs).
+// Integration tier: the HTTP front (routes, body limits, CSRF, request ids, operation logs).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../src/config.js';
 import { SANDBOX_IDS } from '../src/sandbox/data.js';

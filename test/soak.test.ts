@@ -1,4 +1,4 @@
-// A bounded soak of the built service (node dist/main.js, as `npm start` runs it): about 20 s at
+// System tier: a bounded soak of the built service (node dist/main.js, as `npm start` runs it): about 20 s at
 // concurrency 50 over loopback, against a mix of the sandbox's fault modes. Every HTTP answer must be a
 // well-formed GraphQL response, the process must log no unhandled rejection and stay up, and its memory
 // after the soak must be within 20% of what it was after warm-up: the live heap after a full garbage

@@ -3,7 +3,8 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../observability/logger.js';
 import { startService } from '../server.js';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS, SANDBOX_SECOND_TOKEN_A } from './data.js';
+import { loadSafelist } from '../limits/persisted-operations.js';
+import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS, SANDBOX_SECOND_TOKEN_A, type SandboxLocation } from './data.js';
 import { startSandboxUpstream } from './upstream.js';
 
 async function main(): Promise<void> {
@@ -19,7 +20,12 @@ async function main(): Promise<void> {
 
   const [locationA, locationB] = SANDBOX_LOCATIONS;
   const query = `{ conversation(id: "${SANDBOX_IDS.phone}") { id type unreadCount starred assignedTo } }`;
-  const body = JSON.stringify({ query }).replace(/'/g, `'\\''`);
+  // In safelist mode a document is refused: the example asks for the manifest's first operation by id.
+  const firstListed = config.safelistManifest ? [...loadSafelist(config.safelistManifest).keys()][0] : undefined;
+  const request = firstListed === undefined ? { query } : { documentId: firstListed, variables: { id: SANDBOX_IDS.phone } };
+  const body = JSON.stringify(request).replace(/'/g, `'\\''`);
+  const reads = (location: SandboxLocation) =>
+    `  reads: ${SANDBOX_CONVERSATIONS.filter((conversation) => conversation.location.id === location.id).map((conversation) => conversation.body.id).join(', ')}`;
   process.stdout.write(
     [
       '',
@@ -29,15 +35,17 @@ async function main(): Promise<void> {
       `Tokens for "${locationA.name}" (location ${locationA.id}; both share its rate budget):`,
       `  ${locationA.token}`,
       `  ${SANDBOX_SECOND_TOKEN_A}`,
+      reads(locationA),
       `Token for "${locationB.name}" (location ${locationB.id}):`,
       `  ${locationB.token}`,
+      reads(locationB),
+      `No token reads ${SANDBOX_IDS.missing} (404); another location's id answers 403.`,
       '',
-      'Try:',
+      firstListed === undefined ? 'Try:' : `Try (safelist mode: operations of ${config.safelistManifest} run by id only):`,
       `  curl -s ${service.graphqlUrl} -H 'content-type: application/json' \\`,
       `    -H 'authorization: Bearer ${locationA.token}' \\`,
       `    -d '${body}'`,
       '',
-      `Conversation ids: ${Object.values(SANDBOX_IDS).join(', ')}`,
       `Ids that fail on purpose: ${Object.values(SANDBOX_FAULT_IDS).join(', ')}`,
       'Press Ctrl+C to stop.',
       '',
@@ -45,7 +53,8 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  const stop = () => {
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping: the service drains, then the sandbox closes');
     void service
       .stop()
       .then(() => sandbox.close())

@@ -1,4 +1,4 @@
-// Unit tests of the credential scrubber: whatever scheme the caller used and however HighLevel echoes
+// Unit tier: the credential scrubber: whatever scheme the caller used and however HighLevel echoes
 // the credential back, no spelling of it survives.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';

@@ -1,3 +1,4 @@
+// Unit tier: configuration from the environment, defaults, refusals, and the README's table of them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { CONFIG_DEFAULTS, ConfigError, automaticMaxConnections, loadConfig } from '../src/config.js';

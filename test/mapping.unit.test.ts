@@ -1,4 +1,4 @@
-// Unit tests of the pure translation steps: ids, record parsing, channel types, HTTP answers to errors.
+// Unit tier: the pure translation steps: ids, record parsing, channel types, HTTP answers to errors.
 import { Writable } from 'node:stream';
 import type { GraphQLEnumType } from 'graphql';
 import { describe, expect, it } from '@jest/globals';

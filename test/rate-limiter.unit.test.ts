@@ -1,3 +1,4 @@
+// Unit tier: the per-budget rate limiter on a fake clock, and reading HighLevel's rate-limit headers.
 import { describe, expect, it } from '@jest/globals';
 import { RateLimiter } from '../src/upstream/rate-limiter.js';
 import { readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from '../src/upstream/rate-limit-headers.js';
