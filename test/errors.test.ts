@@ -199,6 +199,16 @@ describe('credentials', () => {
       await configured.stop();
     }
   });
+
+  it('hints at the missing "Bearer " when HighLevel refuses a token sent without it', async () => {
+    const bare = await failure(SANDBOX_IDS.phone, { token: null, headers: { authorization: LOCATION_A.token } });
+    expect(bare.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(bare.message).toBe(
+      'HighLevel did not accept the credentials: Invalid token: access token is invalid (the Authorization header does not start with "Bearer ": send "Authorization: Bearer <token>")',
+    );
+    const bearer = await failure(SANDBOX_IDS.phone, { token: 'pit-unknown-to-the-sandbox' });
+    expect(bearer.message).toBe('HighLevel did not accept the credentials: Invalid token: access token is invalid');
+  });
 });
 
 describe('client mistakes get client codes, never INTERNAL_SERVER_ERROR', () => {

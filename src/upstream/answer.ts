@@ -48,7 +48,8 @@ export function interpret(result: AttemptResult, { conversationId, authorization
         failed: { kind: 'status', status, scope: limit.scope, retryAfterMs: limit.retryAfterMs },
       };
     }
-    return { ok: false, error: errorFromStatus(result, conversationId, scrubberFor(authorization)), status, rateLimit, failed: { kind: 'status', status } };
+    const error = errorFromStatus({ ...result, sentAuthorization: authorization }, conversationId, scrubberFor(authorization));
+    return { ok: false, error, status, rateLimit, failed: { kind: 'status', status } };
   }
   const body = parseJsonObject(result.body);
   const parsed = body === undefined ? { ok: false as const, problem: 'the body is not a JSON object' } : parseConversationBody(body);

@@ -22,6 +22,8 @@ import type { AttemptResult } from './transport.js';
 
 export interface UpstreamAnswer {
   status: number;
+  /** The Authorization value the request carried, when known: only to hint at a missing `Bearer `. */
+  sentAuthorization?: string;
   headers: Record<string, string | string[] | undefined>;
   /** The body as text, exactly as received. */
   body: string;
@@ -43,7 +45,7 @@ export function errorFromStatus(
     case 400:
       return new BadUserInputError(`HighLevel rejected the request for conversation "${conversationId}"${said}`, { upstream });
     case 401:
-      return new UnauthenticatedError(`HighLevel did not accept the credentials${said}`, { upstream });
+      return new UnauthenticatedError(`HighLevel did not accept the credentials${said}${schemeHint(answer.sentAuthorization)}`, { upstream });
     case 403:
       return new ForbiddenError(`Not allowed to read conversation "${conversationId}"${said}`, { upstream });
     case 404:
@@ -59,6 +61,12 @@ export function errorFromStatus(
     default:
       return new UpstreamError(`HighLevel answered HTTP ${answer.status} for conversation "${conversationId}"${said}`, { upstream });
   }
+}
+
+/** HighLevel wants `Bearer <token>`; a header without the scheme is the usual cause of a puzzling 401. */
+function schemeHint(authorization: string | undefined): string {
+  if (authorization === undefined || /^bearer\s+\S/i.test(authorization.trim())) return '';
+  return ' (the Authorization header does not start with "Bearer ": send "Authorization: Bearer <token>")';
 }
 
 /**
