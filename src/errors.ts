@@ -2,8 +2,10 @@
 //
 // Clients switch on `extensions.code`, so the codes are a public contract: add new ones, never rename.
 // Where HighLevel answered, `extensions.upstream` carries what it said ({ status, messages, traceId }).
-// It deliberately does not use `extensions.http`: Apollo Server reads that key to set the HTTP status of
-// the whole response, and one failed field must not turn a partial success into an HTTP error.
+// Errors of a field never set `extensions.http`: Apollo Server reads that key to set the HTTP status of
+// the whole response, and one failed field must not turn a partial success into an HTTP error. Only the
+// errors that refuse a whole operation before it runs (the cost limit's, in limits/operation-cost.ts) set
+// it, to answer 400; Apollo strips the key from the answer.
 import { GraphQLError } from 'graphql';
 
 /** Every `extensions.code` this service produces itself (Apollo adds its own for invalid documents). */
@@ -27,7 +29,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * Codes of answers refused or failed before any field resolved: ours (the HTTP front, limits, safelist)
  * and the ones Apollo Server produces for this service.
  */
-export const REQUEST_ERROR_CODES = [
+const REQUEST_ERROR_CODES = [
   'COST_LIMIT_EXCEEDED',
   'PERSISTED_OPERATION_REQUIRED',
   'PERSISTED_OPERATION_NOT_FOUND',

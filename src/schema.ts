@@ -6,10 +6,10 @@ import { type GraphQLFieldResolver, type GraphQLSchema, isUnionType, parse } fro
 import { BadUserInputError } from './errors.js';
 import { resolvers } from './resolvers/index.js';
 
-export const SCHEMA_DIRECTORY = new URL('../schema/', import.meta.url);
+const SCHEMA_DIRECTORY = new URL('../schema/', import.meta.url);
 
 /** Every `.graphql` file under schema/, in name order, so the result is the same on every machine. */
-export function loadTypeDefs(directory: URL = SCHEMA_DIRECTORY): string[] {
+function loadTypeDefs(directory: URL = SCHEMA_DIRECTORY): string[] {
   return readdirSync(directory)
     .filter((name) => name.endsWith('.graphql'))
     .sort()

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Clock ticks per second of utime/stime (USER_HZ): `getconf CLK_TCK`, 100 on every mainstream Linux build. */
-export const CLOCK_TICKS = (() => {
+const CLOCK_TICKS = (() => {
   try {
     const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;

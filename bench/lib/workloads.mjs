@@ -10,8 +10,8 @@
 // operations cannot change the number of upstream calls. `hot-ids` is the opposite: every operation reads
 // one of 8 conversations, so that in-flight coalescing has something to share; it runs against a second
 // service process with coalescing off as well.
-export const FIELDS = 'id contactId locationId deleted inbox type unreadCount assignedTo starred';
-export const ID_POOL = 1000;
+const FIELDS = 'id contactId locationId deleted inbox type unreadCount assignedTo starred';
+const ID_POOL = 1000;
 export const FAN_OUT_POOL = 16_000;
 const HOT_IDS = 8;
 /** Ids of this many generated conversations answer 404 in the `one-id-404` workload (index >= MISSING_BASE). */

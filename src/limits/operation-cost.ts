@@ -28,7 +28,7 @@ import {
   valueFromAST,
 } from 'graphql';
 
-export const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED' satisfies RequestErrorCode;
+const COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED' satisfies RequestErrorCode;
 
 /** One list argument longer than the whole limit is bad input, whatever else the operation asks. */
 export class LookupListTooLongError extends BadUserInputError {
@@ -39,7 +39,7 @@ export class LookupListTooLongError extends BadUserInputError {
   }
 }
 
-export class CostLimitExceededError extends GraphQLError {
+class CostLimitExceededError extends GraphQLError {
   constructor(cost: number, limit: number) {
     // Multiplicities of nested fragments can exceed what a double holds exactly; say "more than" then.
     const exact = Number.isSafeInteger(cost);

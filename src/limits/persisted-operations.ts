@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 import type { RequestErrorCode } from '../errors.js';
 
-export const PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED' satisfies RequestErrorCode;
-export const PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND' satisfies RequestErrorCode;
+const PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED' satisfies RequestErrorCode;
+const PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND' satisfies RequestErrorCode;
 
 export type Safelist = ReadonlyMap<string, string>;
 
@@ -35,7 +35,7 @@ export function loadSafelist(path: string): Safelist {
   return operations;
 }
 
-export function safelistFrom(manifest: unknown): Safelist | undefined {
+function safelistFrom(manifest: unknown): Safelist | undefined {
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return undefined;
   const record = manifest as Record<string, unknown>;
   if (record.format === 'apollo-persisted-query-manifest') {

@@ -6,7 +6,7 @@ import { SERVICE_NAME } from '../service-info.js';
 
 export type { Logger };
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'authorization',
   'token',
   'headers.authorization',

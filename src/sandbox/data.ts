@@ -16,7 +16,7 @@ export interface SandboxLocation {
 }
 
 /** The documented fields of a conversation body. */
-export interface SandboxConversationFields {
+interface SandboxConversationFields {
   readonly id: string;
   readonly contactId: string;
   readonly locationId: string;
@@ -30,7 +30,7 @@ export interface SandboxConversationFields {
 }
 
 /** A conversation body exactly as HighLevel returns it (the flat form), extra keys included. */
-export interface SandboxConversationBody extends SandboxConversationFields {
+interface SandboxConversationBody extends SandboxConversationFields {
   readonly [extra: string]: unknown;
 }
 
@@ -77,7 +77,7 @@ export const SANDBOX_TOKENS: ReadonlyMap<string, SandboxLocation> = new Map([
 ]);
 
 /** Team members (HighLevel user ids) that conversations are assigned to. */
-export const SANDBOX_USER_IDS = Object.freeze({
+const SANDBOX_USER_IDS = Object.freeze({
   frontDeskA: 'W2B09YT8D04WvDSDs6T2',
   hygienistA: 'VaEkIJcoHfsHVVQB9gR7',
   agentB: 'KCYqsD7MpMadWOzH1Gyk',
@@ -187,7 +187,7 @@ export const SANDBOX_FAULT_IDS = Object.freeze({
 } as const);
 
 /** How long `fault-slow` waits before answering. */
-export const SANDBOX_SLOW_DELAY_MS = 2000;
+const SANDBOX_SLOW_DELAY_MS = 2000;
 
 /** Retry-After (seconds) sent by `fault-429`. */
 export const SANDBOX_FAULT_RETRY_AFTER_SECONDS = 7;

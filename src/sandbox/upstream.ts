@@ -1,7 +1,7 @@
 // A stand-in for HighLevel's `GET /conversations/{conversationId}`: a real HTTP server (node:http only)
-// that answers with the bodies, status codes and rate-limit headers documented in
-// ../shared/upstream/highlevel-facts.md (beside this repository), so that the GraphQL layer can be exercised end to end
-// without network access or real tokens. Tests can also inject faults (delays, hangs, resets, odd
+// that answers with the bodies, status codes and rate-limit headers HighLevel documents (and its live API
+// is reported to send), so that the GraphQL layer can be exercised end to end without network access or
+// real tokens. Tests can also inject faults (delays, hangs, resets, odd
 // statuses, bodies that are not JSON) per conversation id.
 //
 // Per request, in this order:
@@ -81,7 +81,7 @@ export type Fault =
    */
   | { kind: 'echo-token'; status?: number };
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** The raw request target (req.url) exactly as received, query string included. */
   path: string;

@@ -47,7 +47,7 @@ export interface CallerHandle {
   getConversation(conversationId: string, call: CallOptions): Promise<ConversationRecord>;
 }
 
-export const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
+const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.node}`;
 
 export class HighLevelClient {
   readonly #transport: Transport;

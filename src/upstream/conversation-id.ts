@@ -6,7 +6,7 @@
 // that a hostile id costs no upstream call at all.
 import { BadUserInputError } from '../errors.js';
 
-export const MAX_CONVERSATION_ID_LENGTH = 128;
+const MAX_CONVERSATION_ID_LENGTH = 128;
 
 // C0 and C1 control characters, DEL included.
 // eslint-disable-next-line no-control-regex

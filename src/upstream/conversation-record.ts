@@ -72,6 +72,7 @@ function describe(value: unknown): string {
   return kind === 'undefined' ? 'nothing' : kind === 'object' ? 'an object' : `a ${kind}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -18,13 +18,14 @@ import {
 } from '../errors.js';
 import { limitOf429, readRateLimitHeaders } from './rate-limit-headers.js';
 import type { Scrub } from './secret-scrubber.js';
-import type { AttemptResult } from './transport.js';
+import type { AttemptResult, ResponseHeaders } from './transport.js';
+import { isObject } from './conversation-record.js';
 
 export interface UpstreamAnswer {
   status: number;
   /** The Authorization value the request carried, when known: only to hint at a missing `Bearer `. */
   sentAuthorization?: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   /** The body as text, exactly as received. */
   body: string;
 }
@@ -117,7 +118,7 @@ export function upstreamDetails(answer: UpstreamAnswer, scrub: Scrub): UpstreamE
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

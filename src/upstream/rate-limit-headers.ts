@@ -1,9 +1,9 @@
 // What HighLevel's responses say about its rate limits. Every response carries X-RateLimit-* headers
-// (see ../shared/upstream/highlevel-facts.md); 429s may carry Retry-After, which HighLevel does not
-// document, so every value here is optional and a missing or malformed one reads as unknown.
+// (Max, Remaining, Interval-Milliseconds, Limit-Daily, Daily-Remaining; its SDK also reads Daily-Reset);
+// 429s may carry Retry-After, which HighLevel does not document, so every value here is optional and a
+// missing or malformed one reads as unknown.
 import type { RateLimitScope } from '../errors.js';
-
-export type Headers = Record<string, string | string[] | undefined>;
+import type { ResponseHeaders as Headers } from './transport.js';
 
 export interface RateLimitState {
   /** X-RateLimit-Max: requests allowed per burst window. */
@@ -56,10 +56,10 @@ export function retryAfterMsOf429(headers: Headers, now: number = Date.now()): n
   return limitOf429(headers, readRateLimitHeaders(headers), now).retryAfterMs;
 }
 
-export const DEFAULT_BURST_INTERVAL_MS = 10_000;
+const DEFAULT_BURST_INTERVAL_MS = 10_000;
 
 /** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   const value = first(headers['retry-after'])?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;

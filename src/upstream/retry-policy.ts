@@ -10,8 +10,8 @@
 import { ExponentialBackoff, halfJitterGenerator } from 'cockatiel';
 import type { RateLimitScope } from '../errors.js';
 
-export const RETRIED_STATUS_CODES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
-export const RETRIED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+const RETRIED_STATUS_CODES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+const RETRIED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
 
 /** A failed attempt, as the retry decision needs it. */
 export type FailedAttempt =

@@ -25,7 +25,7 @@ export interface TransportOptions {
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /** Why an attempt brought no answer; `timeout` and `unreachable` are outages, `aborted` is the deadline's. */
-export type FailureReason = 'timeout' | 'unreachable' | 'aborted' | 'too_large';
+type FailureReason = 'timeout' | 'unreachable' | 'aborted' | 'too_large';
 
 export type AttemptResult =
   | { kind: 'answer'; status: number; headers: ResponseHeaders; body: string; durationMs: number }
