@@ -5,7 +5,8 @@
 // Apollo Server with one RESTDataSource per request) and three reference proxies (bench/proxy-http.mjs,
 // bench/proxy-undici.mjs, bench/proxy-got.mjs). Then, per workload and round, loads each with autocannon (run in
 // this process) and measures throughput, latency, CPU per request, upstream calls per operation, new
-// upstream sockets and peak RSS. Writes bench/results/<timestamp>.json, latest.json, latest.svg and
+// upstream sockets and peak RSS. Writes bench/results/latest.json and latest.svg (figures of earlier runs
+// live as tables in docs/performance.md, not as files) and
 // prints a table. Durations and rounds come from BENCH_* variables (see `settingsFromEnv`).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { buildWorkloads, FAN_OUT_POOL } from './lib/workloads.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
 const DIST = join(ROOT, 'dist');
+/** The development build (npm run build:dev): the sandbox and the service modules it imports. */
+const DIST_DEV = join(ROOT, 'dist-dev');
 const RESULTS_DIR = join(BENCH_DIR, 'results');
 const API_VERSION = '2021-07-28';
 const TARGETS = ['http-proxy', 'undici-proxy', 'got-proxy', 'rest-datasource', 'service'];
@@ -601,11 +604,13 @@ async function main() {
     throw new Error(`Node ${process.version} is too old: run it with Node 22 or newer (bash scripts/with-node.sh node bench/run.mjs)`);
   }
   if (settings.build) {
-    progress('building dist/ (tsc -p tsconfig.build.json; BENCH_SKIP_BUILD=1 skips)');
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('the build failed');
+    progress('building dist/ and dist-dev/ (tsc -p tsconfig.build.json and tsconfig.sandbox.json; BENCH_SKIP_BUILD=1 skips)');
+    for (const project of ['tsconfig.build.json', 'tsconfig.sandbox.json']) {
+      const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: ROOT, stdio: 'inherit' });
+      if (build.status !== 0) throw new Error(`the build failed (${project})`);
+    }
   }
-  const { generatedConversationId, SANDBOX_LOCATION_A } = await import(pathToFileURL(join(DIST, 'sandbox', 'data.js')).href);
+  const { generatedConversationId, SANDBOX_LOCATION_A } = await import(pathToFileURL(join(DIST_DEV, 'sandbox', 'data.js')).href);
   const workloads = buildWorkloads(generatedConversationId)
     .filter((w) => settings.only.length === 0 || settings.only.includes(w.name))
     .map((w) => {
@@ -618,7 +623,7 @@ async function main() {
 
   // The sandbox: no request log, rate limits lifted (one token carries the whole load), 1,000 conversations.
   const sandboxOptions = {
-    dist: DIST,
+    dist: DIST_DEV,
     latencyMs: settings.latencyMs,
     requestLogLimit: 0,
     burstLimit: 1_000_000_000,
@@ -771,9 +776,8 @@ async function main() {
   // A profiled run is slower than a real one: its results stay beside its profiles, latest.* is untouched.
   const outDir = settings.cpuProf ? profileDir : RESULTS_DIR;
   mkdirSync(outDir, { recursive: true });
-  const outName = settings.cpuProf ? 'results' : stamp;
+  const outName = settings.cpuProf ? 'results' : 'latest';
   writeFileSync(join(outDir, `${outName}.json`), json);
-  if (!settings.cpuProf) writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
   const svg = renderChart({
     title: 'Service throughput relative to the RESTDataSource peer and the bare proxies',
     subtitle: `${output.machine.cpuModel}, ${output.machine.cores} cores, Node ${process.version}, got ${output.versions.got}; sandbox latency ${settings.latencyMs} ms; ${finishedAt.toISOString()}`,
@@ -787,7 +791,6 @@ async function main() {
     })),
   });
   writeFileSync(join(outDir, `${outName}.svg`), svg);
-  if (!settings.cpuProf) writeFileSync(join(RESULTS_DIR, 'latest.svg'), svg);
 
   process.stdout.write(
     [
@@ -806,7 +809,7 @@ async function main() {
       `got's CPU per upstream call over node:http's (got proxy minus node:http proxy, µs): ${gotShare.map((g) => `${g.workload} ${g.gotOverHttpUsPerUpstreamCall}`).join(', ')}`,
       settings.cpuProf
         ? `Results (profiled run, latest.* untouched): bench/results/profiles/${stamp}/results.json and results.svg (${output.wallSeconds} s)`
-        : `Results: bench/results/${stamp}.json and .svg, bench/results/latest.json, bench/results/latest.svg (${output.wallSeconds} s)`,
+        : `Results: bench/results/latest.json and bench/results/latest.svg (${output.wallSeconds} s, started ${stamp})`,
       '',
     ].join('\n'),
   );
