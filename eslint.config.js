@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/', 'coverage/', 'node_modules/', '.tools/', 'artifacts/', 'src/__generated__/', 'examples/frontend/src/gql/'] },
+  { ignores: ['**/dist/', 'dist-dev/', 'coverage/', 'node_modules/', '.tools/', 'artifacts/', 'src/__generated__/', 'examples/frontend/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

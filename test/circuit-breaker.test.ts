@@ -1,7 +1,7 @@
 // Integration tier: the failure-rate circuit breaker over loopback, against the sandbox. No tenant can
 // trip it for another; a real outage still opens it.
 import { describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS, generatedConversationId } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS, generatedConversationId } from '../sandbox/data.js';
 import { LOCATION_A, LOCATION_B, stackPerTest } from './support/stack.js';
 
 const start = stackPerTest();

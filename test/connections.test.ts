@@ -2,7 +2,7 @@
 // Every connection is bounded in time, their number is capped, and stop() ends whatever clients do.
 import net from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, postGraphQL, stackPerTest } from './support/stack.js';
 
 const start = stackPerTest();

@@ -1,6 +1,6 @@
 // Integration tier: the service over loopback against the sandbox upstream, counting calls at the sandbox.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
 import { ALL_FIELDS, LOCATION_A, LOCATION_B, type Stack, startStack } from './support/stack.js';
 
 // Written out independently of src/channel-type.ts, so a mistake there cannot hide here.

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ERROR_CODES } from '../src/errors.js';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, postGraphQL, startStack } from './support/stack.js';
 
 const QUERY = `query One($id: ID!) { conversation(id: $id) { id } }`;

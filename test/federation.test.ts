@@ -10,7 +10,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Trace } from '@apollo/usage-reporting-protobuf';
 import { parse } from 'graphql';
-import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;

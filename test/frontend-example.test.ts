@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type * as ExampleClient from '../examples/frontend/src/client.js';
-import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, startStack } from './support/stack.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium } from 'playwright-core';
-import { SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, startStack } from './support/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

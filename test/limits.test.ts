@@ -1,7 +1,7 @@
 // Integration tier: abuse limits: the operation cost limit (upstream lookups counted before execution) and the limits on
 // documents (tokens, depth, aliases, directives). Every refusal must cost no upstream call.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SANDBOX_IDS, generatedConversationId } from '../src/sandbox/data.js';
+import { SANDBOX_IDS, generatedConversationId } from '../sandbox/data.js';
 import { type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createTracing, tracingFromEnvironment } from '../src/observability/tracing.js';
-import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, stackPerTest } from './support/stack.js';
 
 // A fresh stack per test, stopped after it.

@@ -4,8 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
-import { type SandboxUpstream, startSandboxUpstream } from '../src/sandbox/upstream.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
+import { type SandboxUpstream, startSandboxUpstream } from '../sandbox/upstream.js';
 import { LOCATION_A, postGraphQL } from './support/stack.js';
 
 const MAIN = new URL('../dist/main.js', import.meta.url).pathname;

@@ -2,7 +2,7 @@
 // well-formed response, never reaches any upstream path but /conversations/<one segment>, and stays up.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_IDS } from '../sandbox/data.js';
 import { type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;

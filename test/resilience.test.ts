@@ -2,7 +2,7 @@
 // pacing under HighLevel's burst limit (per location), limits on what comes back, and draining on stop.
 // The circuit breaker has its own file (circuit-breaker.test.ts).
 import { describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_SECOND_TOKEN_A, generatedConversationId } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_SECOND_TOKEN_A, generatedConversationId } from '../sandbox/data.js';
 import { LOCATION_A, postGraphQL, stackPerTest } from './support/stack.js';
 
 const QUERY = `query One($id: ID!) { conversation(id: $id) { id } }`;

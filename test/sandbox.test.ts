@@ -10,10 +10,10 @@ import {
   SANDBOX_IDS,
   SANDBOX_LOCATION_A,
   SANDBOX_LOCATION_B,
-} from '../src/sandbox/data.js';
-import type { SandboxConversation } from '../src/sandbox/data.js';
-import { startSandboxUpstream } from '../src/sandbox/upstream.js';
-import type { SandboxUpstream } from '../src/sandbox/upstream.js';
+} from '../sandbox/data.js';
+import type { SandboxConversation } from '../sandbox/data.js';
+import { startSandboxUpstream } from '../sandbox/upstream.js';
+import type { SandboxUpstream } from '../sandbox/upstream.js';
 
 const VERSION = '2021-07-28';
 const RATE_LIMIT_HEADERS = [

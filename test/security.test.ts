@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../src/config.js';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
 import { stackPerTest, startStack } from './support/stack.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'security-test-'));

@@ -1,7 +1,7 @@
 // Integration tier: the HTTP front (routes, body limits, CSRF, request ids, operation logs).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../src/config.js';
-import { SANDBOX_IDS } from '../src/sandbox/data.js';
+import { SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, startStack } from './support/stack.js';
 
 const MAX_BODY_BYTES = loadConfig({}).maxRequestBodyBytes;

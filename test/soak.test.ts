@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../src/sandbox/data.js';
-import { type SandboxUpstream, startSandboxUpstream } from '../src/sandbox/upstream.js';
+import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
+import { type SandboxUpstream, startSandboxUpstream } from '../sandbox/upstream.js';
 import { LOCATION_A, LOCATION_B } from './support/stack.js';
 
 const SOAK_MS = 20_000;

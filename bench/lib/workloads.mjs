@@ -28,7 +28,7 @@ function aliasesQuery(count) {
 const ENTITIES_QUERY = `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Conversation { ${FIELDS} } } }`;
 
 /**
- * @param {(index: number) => string} generatedConversationId from dist/sandbox/data.js
+ * @param {(index: number) => string} generatedConversationId from dist-dev/sandbox/data.js
  * @returns the workload definitions, without durations (run.mjs adds them).
  */
 export function buildWorkloads(generatedConversationId) {

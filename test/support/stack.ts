@@ -6,8 +6,8 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
 import { type RunningService, startService } from '../../src/server.js';
-import { SANDBOX_LOCATIONS } from '../../src/sandbox/data.js';
-import { type SandboxOptions, type SandboxUpstream, startSandboxUpstream } from '../../src/sandbox/upstream.js';
+import { SANDBOX_LOCATIONS } from '../../sandbox/data.js';
+import { type SandboxOptions, type SandboxUpstream, startSandboxUpstream } from '../../sandbox/upstream.js';
 
 export const [LOCATION_A, LOCATION_B] = SANDBOX_LOCATIONS as unknown as [
   (typeof SANDBOX_LOCATIONS)[number],

@@ -1,9 +1,9 @@
 // `npm run sandbox`: the sandbox upstream and the service wired together, for trying the service
 // without a HighLevel account. Prints the GraphQL URL, a working token and a ready-to-paste curl.
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../observability/logger.js';
-import { startService } from '../server.js';
-import { loadSafelist } from '../limits/persisted-operations.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startService } from '../src/server.js';
+import { loadSafelist } from '../src/limits/persisted-operations.js';
 import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS, SANDBOX_LOCATIONS, SANDBOX_SECOND_TOKEN_A, type SandboxLocation } from './data.js';
 import { startSandboxUpstream } from './upstream.js';
 

@@ -1,11 +1,37 @@
-// Seed data for the sandbox upstream (src/sandbox/upstream.ts).
+// Seed data for the sandbox upstream (sandbox/upstream.ts), and the faults it can play.
 //
 // Everything here is fixed and hand-written so that tests, the demo command and people reading logs all
 // see the same ids from run to run. The records cover every shape the GraphQL layer has to cope with:
 // each channel type 1..6, assigned and unassigned, `starred` true/false/absent, a deleted record, one
 // outside the inbox, and the edge cases HighLevel is known or suspected to produce (an unknown numeric
 // channel, a string channel, a `{ success, conversation }` wrapper, extra keys).
-import type { Fault } from './upstream.js';
+
+/** What the sandbox does instead of answering normally, for one id (seeded below) or set by a test. */
+export type Fault =
+  /** Wait, then answer normally. */
+  | { kind: 'delay'; ms: number }
+  /** Never answer: the socket stays open until the client gives up or the sandbox closes. */
+  | { kind: 'hang' }
+  /**
+   * Answer with this status. The default body is HighLevel's documented body for the status; an object
+   * body is sent as JSON, a string body raw (as text/plain unless `headers` set a content-type).
+   */
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Destroy the socket with a TCP RST, without answering (the client sees ECONNRESET). */
+  | { kind: 'reset' }
+  /** 200 with an HTML body, like an error page from a CDN in front of the API. */
+  | { kind: 'not-json' }
+  /** 200 with JSON that is not a conversation. */
+  | { kind: 'invalid-shape' }
+  /** 200 with a conversation padded to `bytes` bytes (an oversized answer). */
+  | { kind: 'oversized'; bytes: number }
+  /** 200 headers and the first half of the body, then nothing more (a body that never finishes). */
+  | { kind: 'stall-body' }
+  /**
+   * An error body (default 401) that echoes the request's credential back, as a careless upstream might:
+   * the Authorization value as sent, the credential in upper and lower case, and in `traceId`.
+   */
+  | { kind: 'echo-token'; status?: number };
 
 /** A HighLevel sub-account ("location") and the Private Integration Token that reads it. */
 export interface SandboxLocation {
