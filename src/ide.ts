@@ -1,15 +1,12 @@
 // The GraphQL IDE (GraphiQL) for browsers opening /graphql, outside production. Its script and styles
 // are bundled at build time (scripts/build-ide.mjs) into dist/ide/ and served from here, so the page
 // makes no request to anything but this service.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
+import { PACKAGE_ROOT } from './package-root.js';
 
-/**
- * dist/ide/ of this package, whether this module runs from src/ (tests), dist/ (npm start) or
- * dist-dev/src/ (npm run sandbox, whose build keeps the source layout one level deeper).
- */
-const ASSETS = [new URL('../dist/ide/', import.meta.url), new URL('../../dist/ide/', import.meta.url)].find((url) => existsSync(url)) ?? new URL('../dist/ide/', import.meta.url);
+/** dist/ide/ of this package, wherever this module runs from. */
+const ASSETS = new URL('dist/ide/', PACKAGE_ROOT);
 const FILES: Record<string, string> = {
   'graphiql.js': 'text/javascript; charset=utf-8',
   'graphiql.css': 'text/css; charset=utf-8',

@@ -5,8 +5,9 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { type GraphQLFieldResolver, type GraphQLSchema, isUnionType, parse } from 'graphql';
 import { BadUserInputError } from './errors.js';
 import { resolvers } from './resolvers/index.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
-const SCHEMA_DIRECTORY = new URL('../schema/', import.meta.url);
+const SCHEMA_DIRECTORY = new URL('schema/', PACKAGE_ROOT);
 
 /** Every `.graphql` file under schema/, in name order, so the result is the same on every machine. */
 function loadTypeDefs(directory: URL = SCHEMA_DIRECTORY): string[] {

@@ -101,3 +101,26 @@ describe('npm start', () => {
     }
   });
 });
+
+describe('npm run sandbox (node dist-dev/sandbox/main.js)', () => {
+  it('serves the sandbox and the service, then stops both on SIGTERM with one "stopping" line', async () => {
+    const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: string[] = [];
+    child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const banner = await lineMatching(stdout, /^GraphQL service: +http/);
+      const url = banner.replace(/^GraphQL service: +/, '').trim();
+      expect(stdout.join('')).toContain(`reads: ${SANDBOX_IDS.phone}`);
+      const answer = await postGraphQL(url, `{ conversation(id: "${SANDBOX_IDS.phone}") { id } }`, { token: LOCATION_A.token });
+      expect(answer.body).toEqual({ data: { conversation: { id: SANDBOX_IDS.phone } } });
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      expect(stdout.join('')).toMatch(/"signal":"SIGTERM".*"msg":"stopping: the service drains, then the sandbox closes"/);
+      await expect(fetch(url)).rejects.toThrow();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
