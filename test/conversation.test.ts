@@ -1,7 +1,7 @@
 // Integration tier: the service over loopback against the sandbox upstream, counting calls at the sandbox.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { SANDBOX_CONVERSATIONS, SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
-import { ALL_FIELDS, LOCATION_A, LOCATION_B, type Stack, startStack } from './support/stack.js';
+import { ALL_FIELDS, LOCATION_A, LOCATION_B, type Stack, stackPerSuite, startStack } from './support/stack.js';
 
 // Written out independently of src/channel-type.ts, so a mistake there cannot hide here.
 const EXPECTED_CHANNEL: Record<number, string> = {
@@ -15,16 +15,7 @@ const EXPECTED_CHANNEL: Record<number, string> = {
 
 const QUERY_ONE = `query One($id: ID!) { conversation(id: $id) { ${ALL_FIELDS} } }`;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack.stop();
-});
-beforeEach(() => {
-  stack.sandbox.reset();
-});
+const stack = stackPerSuite();
 
 describe('reading one conversation', () => {
   it.each(SANDBOX_CONVERSATIONS.map((seeded) => [seeded.body.id, seeded] as const))(

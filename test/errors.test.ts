@@ -1,25 +1,16 @@
 // Integration tier: every row of the error table, produced by the sandbox over real HTTP.
 import net from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ERROR_CODES } from '../src/errors.js';
 import { SANDBOX_FAULT_IDS, SANDBOX_IDS } from '../sandbox/data.js';
-import { LOCATION_A, type Stack, postGraphQL, startStack } from './support/stack.js';
+import { LOCATION_A, type Stack, postGraphQL, stackPerSuite, startStack } from './support/stack.js';
 
 const QUERY = `query One($id: ID!) { conversation(id: $id) { id } }`;
 
-let stack: Stack;
-beforeAll(async () => {
-  // This suite maps each outcome once; retries and the breaker have their own suite (resilience.test.ts).
-  // A short deadline keeps 429s with long Retry-After from being retried, and a high threshold keeps
-  // the breaker, which would open after this suite's run of 5xx, out of the way.
-  stack = await startStack({ config: { highLevelTimeoutMs: 500, operationDeadlineMs: 3000, circuitBreakerMinCalls: 100_000 } });
-});
-afterAll(async () => {
-  await stack.stop();
-});
-beforeEach(() => {
-  stack.sandbox.reset();
-});
+// This suite maps each outcome once; retries and the breaker have their own suite (resilience.test.ts).
+// A short deadline keeps 429s with long Retry-After from being retried, and a high minimum of calls keeps
+// the breaker, which would open after this suite's run of 5xx, out of the way.
+const stack = stackPerSuite({ config: { highLevelTimeoutMs: 500, operationDeadlineMs: 3000, circuitBreakerMinCalls: 100_000 } });
 
 async function failure(id: string, options: Parameters<Stack['graphql']>[1] = {}) {
   const { status, body } = await stack.graphql(QUERY, { variables: { id }, ...options });

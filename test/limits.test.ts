@@ -1,19 +1,10 @@
 // Integration tier: abuse limits: the operation cost limit (upstream lookups counted before execution) and the limits on
 // documents (tokens, depth, aliases, directives). Every refusal must cost no upstream call.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_IDS, generatedConversationId } from '../sandbox/data.js';
-import { type Stack, startStack } from './support/stack.js';
+import { type Stack, stackPerSuite, startStack } from './support/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ sandbox: { generatedConversations: 1000 } });
-});
-afterAll(async () => {
-  await stack.stop();
-});
-beforeEach(() => {
-  stack.sandbox.reset();
-});
+const stack = stackPerSuite({ sandbox: { generatedConversations: 1000 } });
 
 const ids = (count: number) => Array.from({ length: count }, (_, i) => generatedConversationId(i));
 const aliases = (count: number) => ids(count).map((id, i) => `c${i}: conversation(id: "${id}") { id }`).join('\n');

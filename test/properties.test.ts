@@ -1,18 +1,12 @@
 // Integration tier: property-based tests (fast-check): whatever id or document a client sends, the service answers with a
 // well-formed response, never reaches any upstream path but /conversations/<one segment>, and stays up.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { SANDBOX_IDS } from '../sandbox/data.js';
-import { type Stack, startStack } from './support/stack.js';
+import { stackPerSuite } from './support/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Hundreds of calls in a few seconds: lift the burst limit, which has its own tests.
-  stack = await startStack({ sandbox: { burstLimit: 1_000_000 }, config: { highLevelBurstLimit: 1_000_000 } });
-});
-afterAll(async () => {
-  await stack.stop();
-});
+// Hundreds of calls in a few seconds: lift the burst limit, which has its own tests.
+const stack = stackPerSuite({ sandbox: { burstLimit: 1_000_000 }, config: { highLevelBurstLimit: 1_000_000 } });
 
 // Any UTF-16 string: well-formed text from the whole of Unicode, and raw code units (lone surrogates).
 const anyId = fc.oneof(

@@ -2,8 +2,8 @@
 // answers exactly what the README shows (trace ids, which differ per answer, and `locations`, which the
 // README leaves out, aside).
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Stack, startStack } from './support/stack.js';
+import { describe, expect, it } from '@jest/globals';
+import { stackPerSuite } from './support/stack.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Example queries'), readme.indexOf('\n## ', readme.indexOf('## Example queries') + 1));
@@ -66,14 +66,8 @@ function comparable(value: unknown): unknown {
   );
 }
 
-let stack: Stack;
-beforeAll(async () => {
-  // One attempt: the rate-limited example's answer is the same after its retry, 10 s later.
-  stack = await startStack({ config: { highLevelMaxAttempts: 1 } });
-});
-afterAll(async () => {
-  await stack.stop();
-});
+// One attempt: the rate-limited example's answer is the same after its retry, 10 s later.
+const stack = stackPerSuite({ config: { highLevelMaxAttempts: 1 } });
 
 describe("the README's example queries", () => {
   const all = examples();

@@ -1,20 +1,13 @@
 // Integration tier: the HTTP front (routes, body limits, CSRF, request ids, operation logs).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../src/config.js';
 import { SANDBOX_IDS } from '../sandbox/data.js';
-import { LOCATION_A, type Stack, startStack } from './support/stack.js';
+import { LOCATION_A, stackPerSuite } from './support/stack.js';
 
 const MAX_BODY_BYTES = loadConfig({}).maxRequestBodyBytes;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack.stop();
-});
+const stack = stackPerSuite();
 beforeEach(() => {
-  stack.sandbox.reset();
   stack.logs.length = 0;
 });
 

@@ -1,7 +1,7 @@
 // Starts the real pieces on loopback for integration tests: the sandbox upstream (a real HTTP server
 // speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
 import { Writable } from 'node:stream';
-import { afterEach } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
@@ -77,6 +77,41 @@ export async function startStack(
       await service.stop();
       await sandbox.close();
     },
+  };
+}
+
+/**
+ * For suites that share one stack: started before the first test, stopped after the last, with the
+ * sandbox's counters cleared before each test (the captured log lines are kept). Its properties are read
+ * when a test runs, so it can be declared at the top of the file.
+ */
+export function stackPerSuite(options: Parameters<typeof startStack>[0] = {}): Stack {
+  let current: Stack | undefined;
+  beforeAll(async () => {
+    current = await startStack(options);
+  });
+  afterAll(async () => {
+    await current?.stop();
+  });
+  beforeEach(() => {
+    current?.sandbox.reset();
+  });
+  const started = (): Stack => {
+    if (!current) throw new Error('the suite stack is used before beforeAll started it');
+    return current;
+  };
+  return {
+    get sandbox() {
+      return started().sandbox;
+    },
+    get service() {
+      return started().service;
+    },
+    get logs() {
+      return started().logs;
+    },
+    graphql: (query, requestOptions) => started().graphql(query, requestOptions),
+    stop: () => started().stop(),
   };
 }
 
