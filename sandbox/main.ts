@@ -1,6 +1,6 @@
 // `npm run sandbox`: the sandbox upstream and the service wired together, for trying the service
 // without a HighLevel account. Prints the GraphQL URL, a working token and a ready-to-paste curl.
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, withOverrides } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startService } from '../src/server.js';
 import { loadSafelist } from '../src/limits/persisted-operations.js';
@@ -14,14 +14,14 @@ async function main(): Promise<void> {
   }
   const sandbox = await startSandboxUpstream({ port: sandboxPort, host: '127.0.0.1' });
   // The service reads the same variables as `npm start`; only the upstream is fixed to the sandbox.
-  const config = { ...loadConfig(process.env), highLevelApiUrl: sandbox.url };
-  const logger = createLogger(config.logLevel);
+  const config = withOverrides(loadConfig(process.env), { upstream: { baseUrl: sandbox.url } });
+  const logger = createLogger(config.observability.logLevel);
   const service = await startService({ config, logger });
 
   const [locationA, locationB] = SANDBOX_LOCATIONS;
   const query = `{ conversation(id: "${SANDBOX_IDS.phone}") { id type unreadCount starred assignedTo } }`;
   // In safelist mode a document is refused: the example asks for the manifest's first operation by id.
-  const firstListed = config.safelistManifest ? [...loadSafelist(config.safelistManifest).keys()][0] : undefined;
+  const firstListed = config.limits.safelistManifest ? [...loadSafelist(config.limits.safelistManifest).keys()][0] : undefined;
   const request = firstListed === undefined ? { query } : { documentId: firstListed, variables: { id: SANDBOX_IDS.phone } };
   const body = JSON.stringify(request).replace(/'/g, `'\\''`);
   const reads = (location: SandboxLocation) =>
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       reads(locationB),
       `No token reads ${SANDBOX_IDS.missing} (404); another location's id answers 403.`,
       '',
-      firstListed === undefined ? 'Try:' : `Try (safelist mode: operations of ${config.safelistManifest} run by id only):`,
+      firstListed === undefined ? 'Try:' : `Try (safelist mode: operations of ${config.limits.safelistManifest} run by id only):`,
       `  curl -s ${service.graphqlUrl} -H 'content-type: application/json' \\`,
       `    -H 'authorization: Bearer ${locationA.token}' \\`,
       `    -d '${body}'`,

@@ -16,13 +16,12 @@ import type { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
 import { createSchema } from './schema.js';
 
-export function createApolloServer(config: Config, logger: Logger, metrics?: Metrics): ApolloServer<RequestContext> {
-  const limits = {
-    maxTokens: config.maxQueryTokens,
-    maxDepth: config.maxQueryDepth,
-    maxAliases: config.maxQueryAliases,
-    maxDirectives: config.maxQueryDirectives,
-  };
+export function createApolloServer(
+  config: Config['graphql'],
+  limits: Config['limits'],
+  logger: Logger,
+  metrics?: Metrics,
+): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema: createSchema(),
     csrfPrevention: true,
@@ -34,7 +33,7 @@ export function createApolloServer(config: Config, logger: Logger, metrics?: Met
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: !config.production,
     // Automatic persisted queries stay on, except in safelist mode, where nothing new may be registered.
-    persistedQueries: config.safelistManifest ? false : {},
+    persistedQueries: limits.safelistManifest ? false : {},
     parseOptions: parseOptions(limits),
     validationRules: [knownOperationTypesRule, ...documentValidationRules(limits)],
     // main.ts owns SIGTERM/SIGINT: it flips /readyz, drains and exits 0. Apollo's own handler would
@@ -49,7 +48,7 @@ export function createApolloServer(config: Config, logger: Logger, metrics?: Met
       config.cacheMaxAgeSeconds > 0
         ? ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheMaxAgeSeconds })
         : ApolloServerPluginCacheControlDisabled(),
-      operationCostPlugin(config.maxLookupsPerOperation),
+      operationCostPlugin(limits.maxLookups),
       // Browsers get this service's own offline IDE (ide.ts), never Apollo's CDN-loaded landing page.
       ApolloServerPluginLandingPageDisabled(),
     ],

@@ -1,7 +1,7 @@
 // Entry point of `npm start`: configuration, logger, service, and an orderly stop on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
-import { tracingFromEnvironment } from './observability/tracing.js';
+import { tracingFromConfig } from './observability/tracing.js';
 import { startService } from './server.js';
 import { SERVICE_VERSION } from './service-info.js';
 
@@ -16,11 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const tracing = tracingFromEnvironment(process.env);
+  const logger = createLogger(config.observability.logLevel);
+  const tracing = tracingFromConfig(config.observability);
   const service = await startService({ config, logger, tracing });
   logger.info(
-    { url: service.graphqlUrl, upstream: config.highLevelApiUrl, apiVersion: config.highLevelApiVersion, version: SERVICE_VERSION },
+    { url: service.graphqlUrl, upstream: config.upstream.baseUrl, apiVersion: config.upstream.apiVersion, version: SERVICE_VERSION },
     'conversations GraphQL service listening',
   );
 
@@ -28,15 +28,15 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing in-flight requests');
+    logger.info({ signal, graceMs: config.http.shutdownGraceMs }, 'stopping: finishing in-flight requests');
     // Log lines are written asynchronously: flush them before exiting, or the last ones are lost.
     const exit = (code: number) => logger.flush(() => process.exit(code));
     // The drain ends by itself within the grace; this only catches a step after it that hangs (an
     // unreachable trace collector, say), so that the process still ends before an orchestrator's SIGKILL.
     setTimeout(() => {
-      logger.error({ graceMs: config.shutdownGraceMs }, 'stop did not finish within the grace and 5 s; exiting anyway');
+      logger.error({ graceMs: config.http.shutdownGraceMs }, 'stop did not finish within the grace and 5 s; exiting anyway');
       exit(1);
-    }, config.shutdownGraceMs + 5000).unref();
+    }, config.http.shutdownGraceMs + 5000).unref();
     service
       .stop()
       .then(() => tracing?.shutdown())

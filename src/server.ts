@@ -50,64 +50,40 @@ export interface RunningService {
 
 export async function startService({ config, logger, host, tracing }: ServiceOptions): Promise<RunningService> {
   const metrics = new Metrics();
-  const safelist: Safelist | undefined = config.safelistManifest ? loadSafelist(config.safelistManifest) : undefined;
+  const { http: front, limits } = config;
+  const safelist: Safelist | undefined = limits.safelistManifest ? loadSafelist(limits.safelistManifest) : undefined;
   // CORS is off unless origins are listed: then those origins, and only those, may call from a browser.
   const corsHandler =
-    config.corsAllowedOrigins.length > 0
-      ? cors({ origin: config.corsAllowedOrigins, methods: ['GET', 'POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: 600 })
+    front.corsAllowedOrigins.length > 0
+      ? cors({ origin: front.corsAllowedOrigins, methods: ['GET', 'POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: 600 })
       : undefined;
   const client = new HighLevelClient(
-    {
-      baseUrl: config.highLevelApiUrl,
-      apiVersion: config.highLevelApiVersion,
-      timeoutMs: config.highLevelTimeoutMs,
-      maxAttempts: config.highLevelMaxAttempts,
-      retryBaseDelayMs: config.highLevelRetryBaseDelayMs,
-      burstLimit: config.highLevelBurstLimit,
-      burstIntervalMs: config.highLevelBurstIntervalMs,
-      maxResponseBytes: config.highLevelMaxResponseBytes,
-      breaker: {
-        failureRatio: config.circuitBreakerFailureRatio,
-        windowMs: config.circuitBreakerWindowMs,
-        minCalls: config.circuitBreakerMinCalls,
-        minTenants: config.circuitBreakerMinTenants,
-        cooldownMs: config.circuitBreakerCooldownMs,
-      },
-      coalesce: config.coalesceInflight,
-    },
+    { ...config.upstream, breaker: config.breaker },
     { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined },
   );
   metrics.setBreakerState('closed');
   let lastRefusalLogged = 0;
-  const connections = new ClientConnections(
-    {
-      requestTimeoutMs: config.httpRequestTimeoutMs,
-      headersTimeoutMs: config.httpHeadersTimeoutMs,
-      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
-      maxConnections: config.httpMaxConnections,
+  const connections = new ClientConnections(front, {
+    onRefused: () => {
+      metrics.observeConnectionRefused();
+      // One line a minute at most: a flood of refusals must not become a flood of log lines.
+      if (Date.now() - lastRefusalLogged < 60_000) return;
+      lastRefusalLogged = Date.now();
+      logger.warn({ maxConnections: front.maxConnections }, 'refusing connections: HTTP_MAX_CONNECTIONS are open');
     },
-    {
-      onRefused: () => {
-        metrics.observeConnectionRefused();
-        // One line a minute at most: a flood of refusals must not become a flood of log lines.
-        if (Date.now() - lastRefusalLogged < 60_000) return;
-        lastRefusalLogged = Date.now();
-        logger.warn({ maxConnections: config.httpMaxConnections }, 'refusing connections: HTTP_MAX_CONNECTIONS are open');
-      },
-    },
-  );
+  });
   metrics.watchConnections(() => connections.open);
   const httpServer = connections.server;
-  const apollo = createApolloServer(config, logger, metrics);
+  const apollo = createApolloServer(config.graphql, limits, logger, metrics);
   await apollo.start();
 
   let stopping = false;
   const contextDependencies = {
     client,
     logger,
-    defaultToken: config.highLevelApiToken,
-    operationDeadlineMs: config.operationDeadlineMs,
-    maxConcurrentUpstream: config.maxConcurrentUpstreamPerOperation,
+    defaultToken: config.upstream.token,
+    operationDeadlineMs: limits.operationDeadlineMs,
+    maxConcurrentUpstream: limits.maxConcurrentUpstream,
     metrics,
   };
 
@@ -121,11 +97,11 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { pathname, search } = new URL(req.url ?? '/', 'http://service.invalid');
-    if (config.introspection && pathname.startsWith(IDE_ASSET_PREFIX) && isRead(req) && (await sendIdeAsset(res, pathname))) return;
+    if (config.graphql.introspection && pathname.startsWith(IDE_ASSET_PREFIX) && isRead(req) && (await sendIdeAsset(res, pathname))) return;
     if (pathname === '/graphql') {
       if (corsHandler && (await applyCors(corsHandler, req, res))) return;
       // The IDE needs introspection, so it is served exactly when introspection is on.
-      if (config.introspection && wantsIdePage(req, search)) return sendIdePage(res);
+      if (config.graphql.introspection && wantsIdePage(req, search)) return sendIdePage(res);
       if (stopping) {
         // Draining: new work goes to another instance; the client should not reuse this connection.
         res.setHeader('connection', 'close');
@@ -148,7 +124,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
 
   async function serveGraphQL(req: http.IncomingMessage, res: http.ServerResponse, query: string): Promise<void> {
     let search = query;
-    const body = await readJsonBody(req, config.maxRequestBodyBytes);
+    const body = await readJsonBody(req, limits.maxRequestBodyBytes);
     if (!body.ok) {
       // The rest of an oversized body was not read: the connection cannot carry another request.
       if (body.status === 413) res.setHeader('connection', 'close');
@@ -189,7 +165,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(config.port, host, () => {
+    httpServer.listen(front.port, host, () => {
       httpServer.off('error', reject);
       resolve();
     });
@@ -211,7 +187,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     async stop() {
       if (stopping) return;
       stopping = true;
-      await connections.drain(config.shutdownGraceMs);
+      await connections.drain(front.shutdownGraceMs);
       await apollo.stop();
       await client.close();
     },

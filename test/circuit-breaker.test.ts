@@ -13,7 +13,7 @@ const stateChanges = (logs: string[]) =>
 describe('circuit breaker', () => {
   it("opens for one tenant on its own run of 500s, leaving another tenant's reads untouched; closes after a probe", async () => {
     const { graphql, sandbox, logs } = await start({
-      config: { circuitBreakerMinCalls: 5, circuitBreakerCooldownMs: 600, highLevelMaxAttempts: 1 },
+      config: { breaker: { minCalls: 5, cooldownMs: 600 }, upstream: { maxAttempts: 1 } },
     });
     for (let index = 0; index < 5; index += 1) {
       expect(codeOf((await graphql(QUERY, { variables: { id: SANDBOX_FAULT_IDS.internalError } })).body)).toBe('UPSTREAM_ERROR');
@@ -37,7 +37,7 @@ describe('circuit breaker', () => {
   it('leaves every healthy id succeeding in a storm where 3 of every 7 ids fail on their own (500, reset, hang)', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 210, burstLimit: 1_000_000 },
-      config: { highLevelBurstLimit: 1_000_000, highLevelTimeoutMs: 300, operationDeadlineMs: 8000 },
+      config: { upstream: { burstLimit: 1_000_000, timeoutMs: 300 }, limits: { operationDeadlineMs: 8000 } },
     });
     const ids = Array.from({ length: 210 }, (_, index) => generatedConversationId(index));
     const faults = [{ kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'hang' }] as const;
@@ -54,7 +54,7 @@ describe('circuit breaker', () => {
   });
 
   it('opens for everybody when several tenants all fail', async () => {
-    const { graphql, sandbox, service } = await start({ config: { circuitBreakerMinCalls: 6, highLevelMaxAttempts: 1 } });
+    const { graphql, sandbox, service } = await start({ config: { breaker: { minCalls: 6 }, upstream: { maxAttempts: 1 } } });
     sandbox.setFault('*', { kind: 'status', status: 500 });
     for (const token of ['pit-tenant-1', 'pit-tenant-2', 'pit-tenant-3']) {
       for (let index = 0; index < 2; index += 1) await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone }, token });
@@ -68,7 +68,7 @@ describe('circuit breaker', () => {
   });
 
   it('opens for everybody when HighLevel cannot be reached at all', async () => {
-    const { graphql, sandbox } = await start({ config: { circuitBreakerMinCalls: 4, highLevelMaxAttempts: 1 } });
+    const { graphql, sandbox } = await start({ config: { breaker: { minCalls: 4 }, upstream: { maxAttempts: 1 } } });
     await sandbox.close();
     for (let index = 0; index < 4; index += 1) {
       expect(codeOf((await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } })).body)).toBe('UPSTREAM_UNREACHABLE');
@@ -81,7 +81,7 @@ describe('circuit breaker', () => {
   it('does not count an operation running out of its own time as an outage', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { latencyMs: 400 },
-      config: { circuitBreakerMinCalls: 2, operationDeadlineMs: 200, highLevelMaxAttempts: 1 },
+      config: { breaker: { minCalls: 2 }, limits: { operationDeadlineMs: 200 }, upstream: { maxAttempts: 1 } },
     });
     for (const id of [SANDBOX_IDS.phone, SANDBOX_IDS.email, SANDBOX_IDS.facebook]) {
       expect(codeOf((await graphql(QUERY, { variables: { id } })).body)).toBe('UPSTREAM_TIMEOUT');
@@ -90,7 +90,7 @@ describe('circuit breaker', () => {
   });
 
   it('does not count answers that are not outages (404, 401, 429)', async () => {
-    const { graphql, sandbox } = await start({ config: { circuitBreakerMinCalls: 2, highLevelMaxAttempts: 1, operationDeadlineMs: 1000 } });
+    const { graphql, sandbox } = await start({ config: { breaker: { minCalls: 2 }, upstream: { maxAttempts: 1 }, limits: { operationDeadlineMs: 1000 } } });
     for (const id of [SANDBOX_IDS.missing, SANDBOX_IDS.missing, SANDBOX_IDS.missing]) await graphql(QUERY, { variables: { id } });
     await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone }, token: 'pit-wrong' });
     await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone }, token: 'pit-wrong' });

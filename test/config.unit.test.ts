@@ -6,52 +6,69 @@ import { CONFIG_DEFAULTS, ConfigError, automaticMaxConnections, loadConfig } fro
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      port: 4000,
-      highLevelApiUrl: 'https://services.leadconnectorhq.com',
-      highLevelApiVersion: '2021-07-28',
-      highLevelApiToken: undefined,
-      highLevelTimeoutMs: 10000,
-      logLevel: 'info',
-      highLevelMaxAttempts: 3,
-      highLevelRetryBaseDelayMs: 200,
-      highLevelBurstLimit: 100,
-      highLevelBurstIntervalMs: 10000,
-      highLevelMaxResponseBytes: 1048576,
-      operationDeadlineMs: 15000,
-      maxConcurrentUpstreamPerOperation: 64,
-      circuitBreakerFailureRatio: 0.5,
-      circuitBreakerWindowMs: 10000,
-      circuitBreakerMinCalls: 20,
-      circuitBreakerMinTenants: 3,
-      circuitBreakerCooldownMs: 10000,
-      shutdownGraceMs: 10000,
-      httpRequestTimeoutMs: 30000,
-      httpHeadersTimeoutMs: 10000,
-      httpKeepAliveTimeoutMs: 5000,
-      httpMaxConnections: automaticMaxConnections(),
-      production: false,
-      introspection: true,
-      maxLookupsPerOperation: 100,
-      maxRequestBodyBytes: 102400,
-      maxQueryTokens: 10000,
-      maxQueryDepth: 8,
-      maxQueryAliases: 200,
-      maxQueryDirectives: 50,
-      corsAllowedOrigins: [],
-      safelistManifest: undefined,
-      cacheMaxAgeSeconds: 0,
-      coalesceInflight: true,
+      upstream: {
+        baseUrl: 'https://services.leadconnectorhq.com',
+        apiVersion: '2021-07-28',
+        token: undefined,
+        timeoutMs: 10000,
+        maxAttempts: 3,
+        retryBaseDelayMs: 200,
+        burstLimit: 100,
+        burstIntervalMs: 10000,
+        maxResponseBytes: 1048576,
+        coalesce: true,
+      },
+      breaker: {
+        failureRatio: 0.5,
+        windowMs: 10000,
+        minCalls: 20,
+        minTenants: 3,
+        cooldownMs: 10000,
+      },
+      limits: {
+        operationDeadlineMs: 15000,
+        maxConcurrentUpstream: 64,
+        maxLookups: 100,
+        maxRequestBodyBytes: 102400,
+        maxTokens: 10000,
+        maxDepth: 8,
+        maxAliases: 200,
+        maxDirectives: 50,
+        safelistManifest: undefined,
+      },
+      http: {
+        port: 4000,
+        shutdownGraceMs: 10000,
+        requestTimeoutMs: 30000,
+        headersTimeoutMs: 10000,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: automaticMaxConnections(),
+        corsAllowedOrigins: [],
+      },
+      graphql: {
+        production: false,
+        introspection: true,
+        cacheMaxAgeSeconds: 0,
+      },
+      observability: {
+        logLevel: 'info',
+        otelDisabled: false,
+        tracesExporters: [],
+        otlpEndpoint: undefined,
+        otlpTracesEndpoint: undefined,
+        serviceName: undefined,
+      },
     });
   });
 
   it('turns introspection off in production unless GRAPHQL_INTROSPECTION says otherwise', () => {
-    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, introspection: false });
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' })).toMatchObject({ production: true, introspection: true });
-    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' })).toMatchObject({ production: false, introspection: false });
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ graphql: { production: true, introspection: false } });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' })).toMatchObject({ graphql: { production: true, introspection: true } });
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' })).toMatchObject({ graphql: { production: false, introspection: false } });
   });
 
   it('reads CORS_ALLOWED_ORIGINS as a list', () => {
-    expect(loadConfig({ CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsAllowedOrigins).toEqual([
+    expect(loadConfig({ CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsAllowedOrigins).toEqual([
       'https://app.example.com',
       'http://localhost:5173',
     ]);
@@ -95,48 +112,70 @@ describe('loadConfig', () => {
         PERSISTED_OPERATIONS_SAFELIST: '/etc/manifest.json',
         CACHE_MAX_AGE_SECONDS: '30',
         HIGHLEVEL_COALESCE_INFLIGHT: 'false',
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_TRACES_EXPORTER: 'otlp, console',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
+        OTEL_SERVICE_NAME: 'conversations-eu',
       }),
     ).toEqual({
-      port: 8080,
-      highLevelApiUrl: 'http://127.0.0.1:9999/base',
-      highLevelApiVersion: '2023-02-21',
-      highLevelApiToken: 'pit-123',
-      highLevelTimeoutMs: 2500,
-      logLevel: 'debug',
-      highLevelMaxAttempts: 5,
-      highLevelRetryBaseDelayMs: 50,
-      highLevelBurstLimit: 20,
-      highLevelBurstIntervalMs: 1000,
-      highLevelMaxResponseBytes: 2048,
-      operationDeadlineMs: 8000,
-      maxConcurrentUpstreamPerOperation: 4,
-      circuitBreakerFailureRatio: 0.25,
-      circuitBreakerWindowMs: 30000,
-      circuitBreakerMinCalls: 50,
-      circuitBreakerMinTenants: 2,
-      circuitBreakerCooldownMs: 2000,
-      shutdownGraceMs: 0,
-      httpRequestTimeoutMs: 20000,
-      httpHeadersTimeoutMs: 4000,
-      httpKeepAliveTimeoutMs: 65000,
-      httpMaxConnections: 500,
-      production: true,
-      introspection: true,
-      maxLookupsPerOperation: 10,
-      maxRequestBodyBytes: 4096,
-      maxQueryTokens: 500,
-      maxQueryDepth: 4,
-      maxQueryAliases: 20,
-      maxQueryDirectives: 5,
-      corsAllowedOrigins: ['https://app.example.com'],
-      safelistManifest: '/etc/manifest.json',
-      cacheMaxAgeSeconds: 30,
-      coalesceInflight: false,
+      upstream: {
+        baseUrl: 'http://127.0.0.1:9999/base',
+        apiVersion: '2023-02-21',
+        token: 'pit-123',
+        timeoutMs: 2500,
+        maxAttempts: 5,
+        retryBaseDelayMs: 50,
+        burstLimit: 20,
+        burstIntervalMs: 1000,
+        maxResponseBytes: 2048,
+        coalesce: false,
+      },
+      breaker: {
+        failureRatio: 0.25,
+        windowMs: 30000,
+        minCalls: 50,
+        minTenants: 2,
+        cooldownMs: 2000,
+      },
+      limits: {
+        operationDeadlineMs: 8000,
+        maxConcurrentUpstream: 4,
+        maxLookups: 10,
+        maxRequestBodyBytes: 4096,
+        maxTokens: 500,
+        maxDepth: 4,
+        maxAliases: 20,
+        maxDirectives: 5,
+        safelistManifest: '/etc/manifest.json',
+      },
+      http: {
+        port: 8080,
+        shutdownGraceMs: 0,
+        requestTimeoutMs: 20000,
+        headersTimeoutMs: 4000,
+        keepAliveTimeoutMs: 65000,
+        maxConnections: 500,
+        corsAllowedOrigins: ['https://app.example.com'],
+      },
+      graphql: {
+        production: true,
+        introspection: true,
+        cacheMaxAgeSeconds: 30,
+      },
+      observability: {
+        logLevel: 'debug',
+        otelDisabled: true,
+        tracesExporters: ['otlp', 'console'],
+        otlpEndpoint: 'http://127.0.0.1:4318',
+        otlpTracesEndpoint: 'http://127.0.0.1:4318/v1/traces',
+        serviceName: 'conversations-eu',
+      },
     });
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', LOG_LEVEL: '' })).toMatchObject({ port: 4000, logLevel: 'info' });
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '' })).toMatchObject({ http: { port: 4000 }, observability: { logLevel: 'info' } });
   });
 
   it.each([
@@ -229,6 +268,11 @@ describe('loadConfig', () => {
       PERSISTED_OPERATIONS_SAFELIST: undefined,
       CACHE_MAX_AGE_SECONDS: '0',
       HIGHLEVEL_COALESCE_INFLIGHT: 'true',
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_TRACES_EXPORTER: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
+      OTEL_SERVICE_NAME: undefined,
     });
   });
 });

@@ -25,7 +25,7 @@ const within = <T>(promise: Promise<T>, ms: number) =>
 
 describe('timeouts', () => {
   it('closes a connection that never sends a byte after HTTP_HEADERS_TIMEOUT_MS', async () => {
-    const { service } = await start({ config: { httpHeadersTimeoutMs: 1000 } });
+    const { service } = await start({ config: { http: { headersTimeoutMs: 1000 } } });
     const opened = Date.now();
     const silent = await connect(service.port);
     const closedAt = await within(silent.closed, 5000);
@@ -34,7 +34,7 @@ describe('timeouts', () => {
   });
 
   it('closes an idle keep-alive connection after HTTP_KEEP_ALIVE_TIMEOUT_MS, and not before', async () => {
-    const { service } = await start({ config: { httpKeepAliveTimeoutMs: 400 } });
+    const { service } = await start({ config: { http: { keepAliveTimeoutMs: 400 } } });
     const client = await connect(service.port);
     client.socket.write(request('/healthz'));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -50,7 +50,7 @@ describe('timeouts', () => {
   });
 
   it('answers 408 and closes when a body trickles in for longer than HTTP_REQUEST_TIMEOUT_MS', async () => {
-    const { service } = await start({ config: { httpRequestTimeoutMs: 1500, httpHeadersTimeoutMs: 1000 } });
+    const { service } = await start({ config: { http: { requestTimeoutMs: 1500, headersTimeoutMs: 1000 } } });
     const client = await connect(service.port);
     client.socket.write('POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
     const trickle = setInterval(() => client.socket.write(' '), 100);
@@ -64,7 +64,7 @@ describe('timeouts', () => {
   });
 
   it('does not cut a request in flight that waits on HighLevel for longer than the headers timeout', async () => {
-    const { service } = await start({ config: { httpHeadersTimeoutMs: 1000, highLevelTimeoutMs: 5000 } });
+    const { service } = await start({ config: { http: { headersTimeoutMs: 1000 }, upstream: { timeoutMs: 5000 } } });
     const slow = await postGraphQL(service.graphqlUrl, QUERY, { variables: { id: SANDBOX_FAULT_IDS.slow } });
     expect(slow.body).toEqual({ data: { conversation: { id: SANDBOX_FAULT_IDS.slow } } });
   });
@@ -72,7 +72,7 @@ describe('timeouts', () => {
 
 describe('HTTP_MAX_CONNECTIONS', () => {
   it('closes connections over the cap as they arrive, counts them, and serves again below it', async () => {
-    const { service } = await start({ config: { httpMaxConnections: 3 } });
+    const { service } = await start({ config: { http: { maxConnections: 3 } } });
     const held = await Promise.all([connect(service.port), connect(service.port), connect(service.port)]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const refused = await connect(service.port);
@@ -91,7 +91,7 @@ describe('HTTP_MAX_CONNECTIONS', () => {
 
 describe('stop()', () => {
   it('ends at once with idle, silent and half-sent connections open, and nothing in flight', async () => {
-    const { service } = await start({ config: { shutdownGraceMs: 10_000 } });
+    const { service } = await start({ config: { http: { shutdownGraceMs: 10_000 } } });
     const idle = await Promise.all(Array.from({ length: 20 }, () => connect(service.port)));
     for (const connection of idle) connection.socket.write(request('/healthz'));
     const silent = await Promise.all(Array.from({ length: 20 }, () => connect(service.port)));
@@ -107,7 +107,7 @@ describe('stop()', () => {
   });
 
   it('lets a request in flight finish within the grace, then destroys every socket', async () => {
-    const { service, sandbox } = await start({ config: { shutdownGraceMs: 4000, highLevelTimeoutMs: 5000 } });
+    const { service, sandbox } = await start({ config: { http: { shutdownGraceMs: 4000 }, upstream: { timeoutMs: 5000 } } });
     const silent = await connect(service.port);
     const slow = postGraphQL(service.graphqlUrl, QUERY, { variables: { id: SANDBOX_FAULT_IDS.slow } });
     while (sandbox.callsFor(SANDBOX_FAULT_IDS.slow) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -121,7 +121,7 @@ describe('stop()', () => {
   });
 
   it('ends by the grace whatever in-flight clients do', async () => {
-    const { service, sandbox } = await start({ config: { shutdownGraceMs: 500, coalesceInflight: false } });
+    const { service, sandbox } = await start({ config: { http: { shutdownGraceMs: 500 }, upstream: { coalesce: false } } });
     // A first answer tells the token's location, so the five calls below start together.
     await postGraphQL(service.graphqlUrl, QUERY, { variables: { id: SANDBOX_IDS.phone } });
     const hanging = Array.from({ length: 5 }, () =>

@@ -193,7 +193,7 @@ describe('in-flight coalescing across operations', () => {
   });
 
   it('can be turned off (HIGHLEVEL_COALESCE_INFLIGHT=false)', async () => {
-    const separate = await startStack({ config: { coalesceInflight: false } });
+    const separate = await startStack({ config: { upstream: { coalesce: false } } });
     try {
       separate.sandbox.setFault(SANDBOX_IDS.phone, { kind: 'delay', ms: 200 });
       await Promise.all(Array.from({ length: 3 }, () => slowRead(separate, LOCATION_A.token)));

@@ -10,7 +10,7 @@ const QUERY = `query One($id: ID!) { conversation(id: $id) { id } }`;
 // This suite maps each outcome once; retries and the breaker have their own suite (resilience.test.ts).
 // A short deadline keeps 429s with long Retry-After from being retried, and a high minimum of calls keeps
 // the breaker, which would open after this suite's run of 5xx, out of the way.
-const stack = stackPerSuite({ config: { highLevelTimeoutMs: 500, operationDeadlineMs: 3000, circuitBreakerMinCalls: 100_000 } });
+const stack = stackPerSuite({ config: { upstream: { timeoutMs: 500 }, limits: { operationDeadlineMs: 3000 }, breaker: { minCalls: 100_000 } } });
 
 async function failure(id: string, options: Parameters<Stack['graphql']>[1] = {}) {
   const { status, body } = await stack.graphql(QUERY, { variables: { id }, ...options });
@@ -40,7 +40,7 @@ describe('the error table, row by row', () => {
   });
 
   it('401 for a bad Version header becomes UNAUTHENTICATED, saying which', async () => {
-    const other = await startStack({ config: { highLevelApiUrl: stack.sandbox.url, highLevelApiVersion: '1999-01-01' } });
+    const other = await startStack({ config: { upstream: { baseUrl: stack.sandbox.url, apiVersion: '1999-01-01' } } });
     try {
       const { body } = await postGraphQL(other.service.graphqlUrl, QUERY, { variables: { id: SANDBOX_IDS.phone } });
       expect(body.errors?.[0]?.extensions).toMatchObject({
@@ -95,7 +95,7 @@ describe('the error table, row by row', () => {
   it('the sandbox\'s real rate limit surfaces as RATE_LIMITED once the burst is spent', async () => {
     // Three calls start at once, before any X-RateLimit header can teach the service the limit of 2;
     // the third one's 429 asks for a 10 s wait, longer than the 1 s deadline, so it is not retried.
-    const limited = await startStack({ sandbox: { burstLimit: 2, burstIntervalMs: 10_000 }, config: { operationDeadlineMs: 1000 } });
+    const limited = await startStack({ sandbox: { burstLimit: 2, burstIntervalMs: 10_000 }, config: { limits: { operationDeadlineMs: 1000 } } });
     try {
       const ids = [SANDBOX_IDS.phone, SANDBOX_IDS.email, SANDBOX_IDS.facebook];
       const { body } = await limited.graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
@@ -135,7 +135,7 @@ describe('the error table, row by row', () => {
         probe.close(() => resolve(port));
       });
     });
-    const unreachable = await startStack({ config: { highLevelApiUrl: `http://127.0.0.1:${closedPort}` } });
+    const unreachable = await startStack({ config: { upstream: { baseUrl: `http://127.0.0.1:${closedPort}` } } });
     try {
       const { body } = await postGraphQL(unreachable.service.graphqlUrl, QUERY, { variables: { id: SANDBOX_IDS.phone } });
       expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNREACHABLE');
@@ -146,7 +146,7 @@ describe('the error table, row by row', () => {
   });
 
   it('a DNS failure becomes UPSTREAM_UNREACHABLE', async () => {
-    const nowhere = await startStack({ config: { highLevelApiUrl: 'http://no-such-host.invalid' } });
+    const nowhere = await startStack({ config: { upstream: { baseUrl: 'http://no-such-host.invalid' } } });
     try {
       const { body } = await postGraphQL(nowhere.service.graphqlUrl, QUERY, { variables: { id: SANDBOX_IDS.phone } });
       expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNREACHABLE');
@@ -179,7 +179,7 @@ describe('credentials', () => {
   });
 
   it('uses HIGHLEVEL_API_TOKEN when the request carries no Authorization header, and the caller\'s when it does', async () => {
-    const configured = await startStack({ config: { highLevelApiToken: LOCATION_A.token } });
+    const configured = await startStack({ config: { upstream: { token: LOCATION_A.token } } });
     try {
       const { body } = await configured.graphql(QUERY, { variables: { id: SANDBOX_IDS.phone }, token: null });
       expect(body.data?.conversation).toEqual({ id: SANDBOX_IDS.phone });

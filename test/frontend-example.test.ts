@@ -118,7 +118,7 @@ describe('persisted operations: the generated manifest as the service\'s safelis
   let stack: Stack;
   let options: ExampleClient.ClientOptions;
   beforeAll(async () => {
-    stack = await startStack({ config: { safelistManifest: MANIFEST } });
+    stack = await startStack({ config: { limits: { safelistManifest: MANIFEST } } });
     options = { url: stack.service.graphqlUrl, token: LOCATION_A.token };
   });
   afterAll(async () => {

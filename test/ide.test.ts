@@ -89,7 +89,7 @@ describe('the GraphQL IDE', () => {
   }, 60_000);
 
   it('is not served in production', async () => {
-    const production = await startStack({ config: { production: true, introspection: false } });
+    const production = await startStack({ config: { graphql: { production: true, introspection: false } } });
     try {
       const page = await fetch(production.service.graphqlUrl, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type') ?? '').not.toContain('text/html');

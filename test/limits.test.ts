@@ -97,7 +97,7 @@ describe('fragment bombs (SECURITY.md)', () => {
     ['6.3 KB', 345],
     ['as large as the token limit allows', 1600],
   ])('answers a %s fragment bomb right while /healthz keeps answering', async (_size, width) => {
-    const production = await startStack({ config: { production: true, introspection: false } });
+    const production = await startStack({ config: { graphql: { production: true, introspection: false } } });
     try {
       let done = false;
       const healthLatencies: number[] = [];
@@ -129,7 +129,7 @@ describe('fragment bombs (SECURITY.md)', () => {
 describe('document limits', () => {
   let strict: Stack;
   beforeAll(async () => {
-    strict = await startStack({ config: { maxQueryTokens: 200, maxQueryDepth: 2, maxQueryAliases: 3, maxQueryDirectives: 2 } });
+    strict = await startStack({ config: { limits: { maxTokens: 200, maxDepth: 2, maxAliases: 3, maxDirectives: 2 } } });
   });
   afterAll(async () => {
     await strict.stop();

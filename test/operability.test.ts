@@ -2,7 +2,8 @@
 // sandbox, and Cache-Control headers that keep one caller's data out of shared caches.
 import { describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createTracing, tracingFromEnvironment } from '../src/observability/tracing.js';
+import { loadConfig } from '../src/config.js';
+import { createTracing, tracingFromConfig } from '../src/observability/tracing.js';
 import { SANDBOX_CONVERSATIONS, SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, type Stack, stackPerTest } from './support/stack.js';
 
@@ -69,7 +70,7 @@ describe('GET /metrics', () => {
   });
 
   it('shows the circuit breaker opening', async () => {
-    const { graphql, service } = await start({ config: { circuitBreakerMinCalls: 1, circuitBreakerMinTenants: 1, highLevelMaxAttempts: 1 } });
+    const { graphql, service } = await start({ config: { breaker: { minCalls: 1, minTenants: 1 }, upstream: { maxAttempts: 1 } } });
     await graphql(`{ conversation(id: "fault-500") { id } }`);
     const text = await (await fetch(`${service.url}/metrics`)).text();
     expect(sample(text, 'highlevel_circuit_breaker_state')).toBe(2);
@@ -144,7 +145,7 @@ describe('Cache-Control', () => {
   });
 
   it('is private, never public, when CACHE_MAX_AGE_SECONDS allows caching', async () => {
-    const current = await start({ config: { cacheMaxAgeSeconds: 60 } });
+    const current = await start({ config: { graphql: { cacheMaxAgeSeconds: 60 } } });
     expect(await ask(current, SANDBOX_IDS.phone)).toBe('max-age=60, private');
     const list = await current.graphql(`{ conversations(ids: ["${SANDBOX_IDS.phone}", "${SANDBOX_IDS.email}"]) { id contact { id } } }`);
     expect(list.headers.get('cache-control')).toBe('max-age=60, private');
@@ -165,7 +166,7 @@ describe('tracing configuration', () => {
     ['exporter none', { OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }, false],
     ['the SDK disabled', { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'console' }, false],
   ])('with %s: on is %s', async (_label, env, on) => {
-    const tracing = tracingFromEnvironment(env);
+    const tracing = tracingFromConfig(loadConfig(env).observability);
     expect(tracing !== undefined).toBe(on);
     await tracing?.shutdown();
   });

@@ -6,7 +6,7 @@ import { SANDBOX_IDS } from '../sandbox/data.js';
 import { stackPerSuite } from './support/stack.js';
 
 // Hundreds of calls in a few seconds: lift the burst limit, which has its own tests.
-const stack = stackPerSuite({ sandbox: { burstLimit: 1_000_000 }, config: { highLevelBurstLimit: 1_000_000 } });
+const stack = stackPerSuite({ sandbox: { burstLimit: 1_000_000 }, config: { upstream: { burstLimit: 1_000_000 } } });
 
 // Any UTF-16 string: well-formed text from the whole of Unicode, and raw code units (lone surrogates).
 const anyId = fc.oneof(

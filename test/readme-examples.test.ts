@@ -67,7 +67,7 @@ function comparable(value: unknown): unknown {
 }
 
 // One attempt: the rate-limited example's answer is the same after its retry, 10 s later.
-const stack = stackPerSuite({ config: { highLevelMaxAttempts: 1 } });
+const stack = stackPerSuite({ config: { upstream: { maxAttempts: 1 } } });
 
 describe("the README's example queries", () => {
   const all = examples();

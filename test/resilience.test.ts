@@ -25,7 +25,7 @@ describe('retries', () => {
   });
 
   it('gives up on a persistent 429 within the deadline, with retryAfter and scope', async () => {
-    const { graphql, sandbox } = await start({ config: { operationDeadlineMs: 2500 } });
+    const { graphql, sandbox } = await start({ config: { limits: { operationDeadlineMs: 2500 } } });
     sandbox.setFault(SANDBOX_IDS.phone, { kind: 'status', status: 429, headers: { 'Retry-After': '1' } });
     const started = Date.now();
     const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
@@ -65,7 +65,7 @@ describe('retries', () => {
   });
 
   it('stops after HIGHLEVEL_MAX_ATTEMPTS and returns the last attempt\'s error with its code', async () => {
-    const { graphql, sandbox } = await start({ config: { highLevelMaxAttempts: 4 } });
+    const { graphql, sandbox } = await start({ config: { upstream: { maxAttempts: 4 } } });
     sandbox.setFault(SANDBOX_IDS.phone, { kind: 'status', status: 503 });
     const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstream: { status: 503 } });
@@ -88,7 +88,7 @@ describe('pacing under the burst limit', () => {
   it('resolves 150 distinct ids in one operation without a single 429 from the sandbox\'s 100-per-10-s counting', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 150 },
-      config: { operationDeadlineMs: 15_000, maxLookupsPerOperation: 150 },
+      config: { limits: { operationDeadlineMs: 15_000, maxLookups: 150 } },
     });
     const ids = Array.from({ length: 150 }, (_, i) => generatedConversationId(i));
     const started = Date.now();
@@ -105,7 +105,7 @@ describe('pacing under the burst limit', () => {
   it("shares one budget between two tokens of one location: 150 ids split over both, concurrently, without a single 429", async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 150 },
-      config: { operationDeadlineMs: 15_000, maxLookupsPerOperation: 150 },
+      config: { limits: { operationDeadlineMs: 15_000, maxLookups: 150 } },
     });
     const ids = Array.from({ length: 150 }, (_, i) => generatedConversationId(i));
     const query = `query($ids: [ID!]!) { conversations(ids: $ids) { id } }`;
@@ -122,7 +122,7 @@ describe('pacing under the burst limit', () => {
   it('refuses at once, with RATE_LIMITED, the calls that could not start before the deadline', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 8, burstLimit: 5, burstIntervalMs: 10_000 },
-      config: { highLevelBurstLimit: 5, operationDeadlineMs: 1000 },
+      config: { upstream: { burstLimit: 5 }, limits: { operationDeadlineMs: 1000 } },
     });
     const ids = Array.from({ length: 8 }, (_, i) => generatedConversationId(i));
     const started = Date.now();
@@ -139,7 +139,7 @@ describe('pacing under the burst limit', () => {
   it('keeps one busy token from delaying another', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 10, burstLimit: 5, burstIntervalMs: 10_000 },
-      config: { highLevelBurstLimit: 5, operationDeadlineMs: 500 },
+      config: { upstream: { burstLimit: 5 }, limits: { operationDeadlineMs: 500 } },
     });
     const ids = Array.from({ length: 10 }, (_, i) => generatedConversationId(i));
     await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
@@ -151,7 +151,7 @@ describe('pacing under the burst limit', () => {
   it('holds calls already queued when a 429 arrives while they wait', async () => {
     const { graphql, sandbox } = await start({
       sandbox: { generatedConversations: 6, burstLimit: 1000 },
-      config: { highLevelBurstLimit: 3, highLevelBurstIntervalMs: 1000, operationDeadlineMs: 2500, highLevelMaxAttempts: 1 },
+      config: { upstream: { burstLimit: 3, burstIntervalMs: 1000, maxAttempts: 1 }, limits: { operationDeadlineMs: 2500 } },
     });
     const ids = Array.from({ length: 6 }, (_, i) => generatedConversationId(i));
     // A first answer tells the token's location (until then its calls wait for that answer); then a new window.
@@ -167,7 +167,7 @@ describe('pacing under the burst limit', () => {
   });
 
   it('holds the token after a 429 even when that call is not retried', async () => {
-    const { graphql, sandbox } = await start({ config: { highLevelMaxAttempts: 1, operationDeadlineMs: 2000 } });
+    const { graphql, sandbox } = await start({ config: { upstream: { maxAttempts: 1 }, limits: { operationDeadlineMs: 2000 } } });
     sandbox.setFault(SANDBOX_IDS.phone, { kind: 'status', status: 429, headers: { 'Retry-After': '5' } }, { times: 1 });
     await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
     const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.email } });
@@ -178,7 +178,7 @@ describe('pacing under the burst limit', () => {
   it('answers UPSTREAM_TIMEOUT, not RATE_LIMITED, when the deadline passes while a call waits its turn', async () => {
     const { graphql } = await start({
       sandbox: { generatedConversations: 4, latencyMs: 600 },
-      config: { maxConcurrentUpstreamPerOperation: 1, operationDeadlineMs: 1000 },
+      config: { limits: { maxConcurrentUpstream: 1, operationDeadlineMs: 1000 } },
     });
     const ids = Array.from({ length: 4 }, (_, i) => generatedConversationId(i));
     const { body } = await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
@@ -188,7 +188,7 @@ describe('pacing under the burst limit', () => {
   });
 
   it('caps the upstream calls one operation has in flight', async () => {
-    const { graphql, sandbox } = await start({ sandbox: { generatedConversations: 6 }, config: { maxConcurrentUpstreamPerOperation: 2 } });
+    const { graphql, sandbox } = await start({ sandbox: { generatedConversations: 6 }, config: { limits: { maxConcurrentUpstream: 2 } } });
     const ids = Array.from({ length: 6 }, (_, i) => generatedConversationId(i));
     for (const id of ids) sandbox.setFault(id, { kind: 'delay', ms: 200 });
     const { body } = await graphql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { variables: { ids } });
@@ -217,7 +217,7 @@ describe('limits on what comes back', () => {
   });
 
   it('gives up on a body that never finishes: UPSTREAM_TIMEOUT', async () => {
-    const { graphql, sandbox } = await start({ config: { highLevelTimeoutMs: 400 } });
+    const { graphql, sandbox } = await start({ config: { upstream: { timeoutMs: 400 } } });
     sandbox.setFault(SANDBOX_IDS.phone, { kind: 'stall-body' });
     const started = Date.now();
     const { body } = await graphql(QUERY, { variables: { id: SANDBOX_IDS.phone } });
@@ -226,7 +226,7 @@ describe('limits on what comes back', () => {
   });
 
   it('ends a call at the operation deadline even when the per-attempt timeout is longer', async () => {
-    const { graphql } = await start({ config: { highLevelTimeoutMs: 10_000, operationDeadlineMs: 500 } });
+    const { graphql } = await start({ config: { upstream: { timeoutMs: 10_000 }, limits: { operationDeadlineMs: 500 } } });
     const started = Date.now();
     const { body } = await graphql(QUERY, { variables: { id: SANDBOX_FAULT_IDS.hang } });
     expect(body.errors?.[0]).toMatchObject({ message: "HighLevel did not answer before the operation's deadline", extensions: { code: 'UPSTREAM_TIMEOUT' } });
@@ -236,7 +236,7 @@ describe('limits on what comes back', () => {
 
 describe('draining on stop', () => {
   it('answers /readyz 503 and refuses new operations while the in-flight one finishes', async () => {
-    const current = await start({ config: { highLevelTimeoutMs: 5000 } });
+    const current = await start({ config: { upstream: { timeoutMs: 5000 } } });
     const slow = current.graphql(QUERY, { variables: { id: SANDBOX_FAULT_IDS.slow } });
     while (current.sandbox.callsFor(SANDBOX_FAULT_IDS.slow) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const stopped = current.service.stop();
@@ -254,7 +254,7 @@ describe('draining on stop', () => {
   });
 
   it('cuts in-flight operations off after the grace period', async () => {
-    const current = await start({ config: { shutdownGraceMs: 300 } });
+    const current = await start({ config: { http: { shutdownGraceMs: 300 } } });
     const hanging = current.graphql(QUERY, { variables: { id: SANDBOX_FAULT_IDS.hang } }).then(
       () => 'answered',
       () => 'cut off',

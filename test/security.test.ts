@@ -20,7 +20,7 @@ const ONE = `query One($id: ID!) { conversation(id: $id) { id unreadCount } }`;
 
 describe('production mode (NODE_ENV=production)', () => {
   it('refuses introspection, keeps _service answering for the router, and sends no stack traces', async () => {
-    const { graphql } = await start({ config: { production: true, introspection: false } });
+    const { graphql } = await start({ config: { graphql: { production: true, introspection: false } } });
     const introspection = await graphql('{ __schema { types { name } } }');
     expect(introspection.status).toBe(400);
     expect(introspection.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
@@ -36,7 +36,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('suggests no field names while introspection is off, and does outside production', async () => {
-    const { graphql } = await start({ config: { production: true, introspection: false } });
+    const { graphql } = await start({ config: { graphql: { production: true, introspection: false } } });
     const typo = await graphql('{ conversaton(id: "x") { id } }');
     expect(typo.status).toBe(400);
     expect(typo.body.errors?.[0]?.message).toBe('Cannot query field "conversaton" on type "Query".');
@@ -49,13 +49,13 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('serves no landing page', async () => {
-    const { service } = await start({ config: { production: true, introspection: false } });
+    const { service } = await start({ config: { graphql: { production: true, introspection: false } } });
     const response = await fetch(service.graphqlUrl, { headers: { accept: 'text/html' } });
     expect(response.headers.get('content-type') ?? '').not.toContain('text/html');
   });
 
   it('can have introspection enabled by configuration', async () => {
-    const { graphql } = await start({ config: { production: true, introspection: true } });
+    const { graphql } = await start({ config: { graphql: { production: true, introspection: true } } });
     const { body } = await graphql('{ __schema { queryType { name } } }');
     expect(body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
@@ -83,7 +83,7 @@ describe('CORS', () => {
   });
 
   it('allows exactly the listed origins, with the Authorization header', async () => {
-    const { service, graphql } = await start({ config: { corsAllowedOrigins: ['https://app.example.com'] } });
+    const { service, graphql } = await start({ config: { http: { corsAllowedOrigins: ['https://app.example.com'] } } });
     const allowed = await preflight(service.graphqlUrl, 'https://app.example.com');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -136,7 +136,7 @@ describe('safelist mode (PERSISTED_OPERATIONS_SAFELIST)', () => {
     ["graphql-codegen's persisted documents", () => codegenManifest, () => sha256(listed)],
     ["Apollo's persisted query manifest", () => apolloManifest, () => 'inbox-one'],
   ])('runs a listed operation by id from %s, and refuses anything else', async (_format, manifest, id) => {
-    const { service, sandbox } = await start({ config: { safelistManifest: manifest() } });
+    const { service, sandbox } = await start({ config: { limits: { safelistManifest: manifest() } } });
     const post = (body: Record<string, unknown>) =>
       fetch(service.graphqlUrl, {
         method: 'POST',
@@ -166,15 +166,15 @@ describe('safelist mode (PERSISTED_OPERATIONS_SAFELIST)', () => {
   it('refuses to start with a manifest it cannot read, naming the variable', async () => {
     const broken = join(directory, 'broken.json');
     writeFileSync(broken, '{ not json');
-    await expect(startStack({ config: { safelistManifest: broken } })).rejects.toThrow(ConfigError);
+    await expect(startStack({ config: { limits: { safelistManifest: broken } } })).rejects.toThrow(ConfigError);
     writeFileSync(broken, JSON.stringify({ operations: 'nope', format: 'apollo-persisted-query-manifest' }));
-    await expect(startStack({ config: { safelistManifest: broken } })).rejects.toThrow(/PERSISTED_OPERATIONS_SAFELIST/);
+    await expect(startStack({ config: { limits: { safelistManifest: broken } } })).rejects.toThrow(/PERSISTED_OPERATIONS_SAFELIST/);
   });
 });
 
 describe('secrets', () => {
   it('never shows a distinctive token in logs or answers, on every error path', async () => {
-    const { graphql, sandbox, logs } = await start({ config: { highLevelTimeoutMs: 300, operationDeadlineMs: 2000, maxLookupsPerOperation: 3 } });
+    const { graphql, sandbox, logs } = await start({ config: { upstream: { timeoutMs: 300 }, limits: { operationDeadlineMs: 2000, maxLookups: 3 } } });
     const token = 'pit-SECRET-0d9f8a7b6c5e4d3c2b1a-distinctive';
     const answers: string[] = [];
     const ask = async (query: string, variables?: Record<string, unknown>) =>

@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config.js';
 import { SANDBOX_IDS } from '../sandbox/data.js';
 import { LOCATION_A, stackPerSuite } from './support/stack.js';
 
-const MAX_BODY_BYTES = loadConfig({}).maxRequestBodyBytes;
+const MAX_BODY_BYTES = loadConfig({}).limits.maxRequestBodyBytes;
 
 const stack = stackPerSuite();
 beforeEach(() => {

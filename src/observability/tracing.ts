@@ -13,6 +13,7 @@ import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanPr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import type { UpstreamTracer } from '../upstream/events.js';
+import type { Config } from '../config.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -32,22 +33,25 @@ const setter = {
   },
 };
 
-/** Tracing as the environment asks for it, or undefined when it does not. */
-export function tracingFromEnvironment(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
-  if (env.OTEL_SDK_DISABLED === 'true') return undefined;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+/** Tracing as the configuration's OTEL_* settings ask for it, or undefined when they do not. */
+export function tracingFromConfig(config: Config['observability']): Tracing | undefined {
+  if (config.otelDisabled) return undefined;
+  const exporters = config.tracesExporters;
+  const endpoint = config.otlpTracesEndpoint ?? config.otlpEndpoint;
   if (exporters.includes('none') || (exporters.length === 0 && !endpoint)) return undefined;
   const chosen: SpanExporter[] = [];
   if (exporters.length === 0 || exporters.includes('otlp')) chosen.push(new OTLPTraceExporter());
   if (exporters.includes('console')) chosen.push(new ConsoleSpanExporter());
-  return createTracing(chosen.map((exporter) => new BatchSpanProcessor(exporter)));
+  return createTracing(
+    chosen.map((exporter) => new BatchSpanProcessor(exporter)),
+    config.serviceName,
+  );
 }
 
 /** Tracing with the given span processors (tests pass an in-memory exporter's). */
-export function createTracing(spanProcessors: SpanProcessor[]): Tracing {
+export function createTracing(spanProcessors: SpanProcessor[], serviceName: string = SERVICE_NAME): Tracing {
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || SERVICE_NAME, 'service.version': SERVICE_VERSION }),
+    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.version': SERVICE_VERSION }),
     spanProcessors,
   });
   return { tracer: provider.getTracer(SERVICE_NAME, SERVICE_VERSION), shutdown: () => provider.shutdown() };

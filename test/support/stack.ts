@@ -2,7 +2,7 @@
 // speaking HighLevel's protocol) and the service pointed at it, with the service's log lines captured.
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type ConfigOverrides, loadConfig, withOverrides } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
 import { type RunningService, startService } from '../../src/server.js';
@@ -40,7 +40,7 @@ export interface Stack {
 }
 
 export async function startStack(
-  options: { config?: Partial<Config>; sandbox?: SandboxOptions; tracing?: Tracing } = {},
+  options: { config?: ConfigOverrides; sandbox?: SandboxOptions; tracing?: Tracing } = {},
 ): Promise<Stack> {
   const sandbox = await startSandboxUpstream(options.sandbox);
   const logs: string[] = [];
@@ -51,18 +51,19 @@ export async function startStack(
     },
   });
   // The documented defaults, except what a test run needs: ephemeral port, the sandbox, quick retries.
-  const config: Config = {
-    ...loadConfig({}),
-    port: 0,
-    highLevelApiUrl: sandbox.url,
-    highLevelTimeoutMs: 2000,
-    highLevelRetryBaseDelayMs: 20,
-    logLevel: 'debug',
+  const testing = withOverrides(loadConfig({}), {
+    http: { port: 0 },
+    upstream: { baseUrl: sandbox.url, timeoutMs: 2000, retryBaseDelayMs: 20 },
+    observability: { logLevel: 'debug' },
+  });
+  const config = withOverrides(testing, {
     ...options.config,
-  };
+    // A test's upstream settings are laid over the test defaults, not over the documented ones.
+    ...(options.config?.upstream ? { upstream: { ...testing.upstream, ...options.config.upstream } } : {}),
+  });
   let service: RunningService;
   try {
-    service = await startService({ config, logger: createLogger(config.logLevel, destination), host: '127.0.0.1', tracing: options.tracing });
+    service = await startService({ config, logger: createLogger(config.observability.logLevel, destination), host: '127.0.0.1', tracing: options.tracing });
   } catch (error) {
     await sandbox.close();
     throw error;

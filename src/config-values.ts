@@ -1,0 +1,60 @@
+// The parsers of configuration values: what each kind of variable accepts, and the message that says
+// what is wrong with a bad value (never the value itself: it may be a secret).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+
+export const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/**
+ * HTTP_MAX_CONNECTIONS's `auto`: 10,000, or fewer where the open-file limit is lower, leaving 1,024
+ * descriptors for upstream sockets, log output and the rest. `limits` is /proc/self/limits, read after
+ * Node raised the soft limit to the hard one; where it cannot be read, 10,000.
+ */
+export function automaticMaxConnections(limits: string | undefined = readProcLimits()): number {
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits ?? '')?.[1];
+  if (soft === undefined || soft === 'unlimited') return 10_000;
+  return Math.max(64, Math.min(10_000, Number(soft) - 1024));
+}
+
+function readProcLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decimal in (0, 1], such as 0.5. */
+export const ratio = z
+  .string()
+  .regex(/^(0?\.\d+|1(\.0+)?|0)$/, 'must be a decimal between 0 and 1, such as 0.5')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be greater than 0').lte(1, 'must be at most 1'));
+
+export const boolean = z.enum(['true', 'false'], 'must be true or false').transform((value) => value === 'true');
+
+/** A comma-separated list of origins such as https://app.example.com (scheme, host, optional port). */
+export const origins = z
+  .string()
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+  .pipe(
+    z.array(
+      z.string().regex(/^https?:\/\/[^/\s,]+$/, 'must be a comma-separated list of origins such as https://app.example.com'),
+    ),
+  );
+
+export const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+/** A comma-separated list of names (OpenTelemetry's exporter lists), blanks dropped. */
+export const names = z.string().transform((value) => value.split(',').map((name) => name.trim()).filter((name) => name !== ''));
