@@ -1,5 +1,6 @@
 // The sandbox's own rate limits, counted as HighLevel counts them: per location, a fixed burst window
 // started by its first request, and a UTC-day quota. Named apart from the service's limiter on purpose.
+import { nextUtcMidnight } from '../src/upstream/rate-limit-headers.js';
 import { type Reply, errorReply } from './replies.js';
 
 export interface Limits {
@@ -17,11 +18,6 @@ interface Usage {
 }
 
 export type Admission = { admitted: true; headers: Record<string, string> } | { admitted: false; reply: Reply };
-
-function nextUtcMidnight(now: number): number {
-  const date = new Date(now);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
-}
 
 export class SandboxQuota {
   readonly #usage = new Map<string, Usage>();

@@ -20,7 +20,6 @@ import { SandboxQuota } from './quota.js';
 import {
   type Outcome,
   type Reply,
-  conversationReply,
   deliver,
   documentedError,
   echoTokenReply,
@@ -30,15 +29,9 @@ import {
   oversizedReply,
   statusFaultReply,
 } from './replies.js';
-import {
-  SANDBOX_API_VERSIONS,
-  SANDBOX_CONVERSATIONS,
-  SANDBOX_FAULT_CONVERSATIONS,
-  SANDBOX_TOKENS,
-} from './data.js';
+import { type Fault, SANDBOX_API_VERSIONS, SANDBOX_TOKENS } from './data.js';
+import { lookup } from './lookup.js';
 import { type RecordedRequest, type SandboxOptions, type SandboxUpstream, type Settings, settingsFrom } from './options.js';
-import { generatedConversation } from './data.js';
-import type { Fault, SandboxConversation, SandboxLocation } from './data.js';
 
 export type { SandboxOptions, SandboxUpstream } from './options.js';
 
@@ -64,15 +57,8 @@ function route(method: string, rawUrl: string): Route {
   }
 }
 
-const VALID_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 // ---------------------------------------------------------------------------------------------------------
 // The server
-
-
-const CONVERSATIONS_BY_ID: ReadonlyMap<string, SandboxConversation> = new Map(
-  [...SANDBOX_CONVERSATIONS, ...SANDBOX_FAULT_CONVERSATIONS].map((conversation) => [conversation.body.id, conversation]),
-);
 
 
 const ACCEPTED_VERSIONS: ReadonlySet<string> = new Set(SANDBOX_API_VERSIONS);
@@ -288,18 +274,6 @@ class Sandbox implements SandboxUpstream {
   }
 }
 
-/** Step 6, for a request that passed the header checks and the rate limits. */
-function lookup(id: string, location: SandboxLocation, generated: number): Reply {
-  if (!VALID_ID.test(id)) {
-    return errorReply(422, ['conversationId must be a valid id'], 'Unprocessable Entity');
-  }
-  const conversation = CONVERSATIONS_BY_ID.get(id) ?? generatedConversation(id, generated);
-  if (conversation === undefined) return errorReply(404, 'Conversation not found', 'Not Found');
-  if (conversation.location.id !== location.id) {
-    return errorReply(403, 'The token does not have access to this location.');
-  }
-  return conversationReply(conversation);
-}
 
 
 /** Starts a sandbox upstream; resolves once it is listening. */

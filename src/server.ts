@@ -19,6 +19,7 @@ import { Metrics } from './observability/metrics.js';
 import { upstreamEventHandler } from './observability/upstream-events.js';
 import { type Tracing, startOperationSpan, upstreamTracer } from './observability/tracing.js';
 import { HighLevelClient } from './upstream/client.js';
+import { isObject } from './json.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
 const CORS_ALLOWED_HEADERS = [
@@ -219,7 +220,7 @@ type SafelistedRequest = { ok: true; body: unknown; search: string } | Extract<S
 /** Safelist mode for POST bodies and for GET query parameters alike. */
 function safelisted(safelist: Safelist, method: string, body: unknown, search: string): SafelistedRequest {
   if (method === 'POST') {
-    const outcome = applySafelist(safelist, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {});
+    const outcome = applySafelist(safelist, isObject(body) ? body : {});
     return outcome.ok ? { ok: true, body: outcome.body, search } : outcome;
   }
   const params = new URLSearchParams(search);

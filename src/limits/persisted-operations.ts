@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 import type { RequestErrorCode } from '../errors.js';
+import { isObject } from '../json.js';
 
 const PERSISTED_OPERATION_REQUIRED = 'PERSISTED_OPERATION_REQUIRED' satisfies RequestErrorCode;
 const PERSISTED_OPERATION_NOT_FOUND = 'PERSISTED_OPERATION_NOT_FOUND' satisfies RequestErrorCode;
@@ -61,7 +62,7 @@ export type SafelistOutcome =
  * id the manifest does not list, are refused.
  */
 export function applySafelist(safelist: Safelist, body: Record<string, unknown>): SafelistOutcome {
-  const extensions = (typeof body.extensions === 'object' && body.extensions !== null ? body.extensions : {}) as Record<string, unknown>;
+  const extensions = isObject(body.extensions) ? body.extensions : {};
   const persisted = extensions.persistedQuery as { sha256Hash?: unknown } | undefined;
   const id = typeof body.documentId === 'string' ? body.documentId : typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
   if (id === undefined) {

@@ -14,6 +14,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import type { UpstreamTracer } from '../upstream/events.js';
 import type { Config } from '../config.js';
+import type { ResponseHeaders as HeaderRecord } from '../upstream/transport.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -22,7 +23,7 @@ export interface Tracing {
 }
 
 const propagator = new W3CTraceContextPropagator();
-type Carrier = Record<string, string | string[] | undefined>;
+type Carrier = HeaderRecord;
 const getter = {
   keys: (carrier: Carrier) => Object.keys(carrier),
   get: (carrier: Carrier, key: string) => carrier[key.toLowerCase()],

@@ -6,6 +6,7 @@
 //
 // Checked by hand rather than with a schema library: this runs once per upstream call, on the hot path,
 // and the checks are a handful of typeof tests.
+import { isObject } from '../json.js';
 
 /** The problem with a value, or undefined when it is acceptable. */
 type Check = (value: unknown) => string | undefined;
@@ -72,7 +73,3 @@ function describe(value: unknown): string {
   return kind === 'undefined' ? 'nothing' : kind === 'object' ? 'an object' : `a ${kind}`;
 }
 
-/** A JSON object (not null, not an array). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

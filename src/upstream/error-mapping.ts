@@ -17,9 +17,9 @@ import {
   type UpstreamErrorDetails,
 } from '../errors.js';
 import { limitOf429, readRateLimitHeaders } from './rate-limit-headers.js';
-import type { Scrub } from './secret-scrubber.js';
+import { type Scrub, credentialsOf } from './secret-scrubber.js';
 import type { AttemptResult, ResponseHeaders } from './transport.js';
-import { isObject } from './conversation-record.js';
+import { isObject } from '../json.js';
 
 export interface UpstreamAnswer {
   status: number;
@@ -66,7 +66,7 @@ export function errorFromStatus(
 
 /** HighLevel wants `Bearer <token>`; a header without the scheme is the usual cause of a puzzling 401. */
 function schemeHint(authorization: string | undefined): string {
-  if (authorization === undefined || /^bearer\s+\S/i.test(authorization.trim())) return '';
+  if (authorization === undefined || credentialsOf(authorization).scheme?.toLowerCase() === 'bearer') return '';
   return ' (the Authorization header does not start with "Bearer ": send "Authorization: Bearer <token>")';
 }
 

@@ -67,7 +67,8 @@ function retryAfterMs(headers: Headers, now: number = Date.now()): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function nextUtcMidnight(now: number): number {
+/** The next 00:00 UTC after `now` (epoch ms): when HighLevel's daily quota resets, as far as anyone knows. */
+export function nextUtcMidnight(now: number): number {
   const date = new Date(now);
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
 }

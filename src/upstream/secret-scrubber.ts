@@ -10,11 +10,17 @@ export type Scrub = (text: string) => string;
 
 export const REDACTED = '[REDACTED]';
 
+/** An Authorization value read as "<scheme> <credential>" (RFC 9110), or as a bare credential. */
+export function credentialsOf(authorization: string): { scheme: string | undefined; credential: string } {
+  const whole = authorization.trim();
+  const parts = /^([!#$%&'*+.^_`|~\w-]+)\s+(\S.*)$/.exec(whole);
+  return parts ? { scheme: parts[1], credential: (parts[2] as string).trim() } : { scheme: undefined, credential: whole };
+}
+
 /** The scrubber of one Authorization value. */
 export function scrubberFor(authorization: string): Scrub {
   const whole = authorization.trim();
-  // "<scheme> <credential>" (RFC 9110 credentials), else the value is the credential itself.
-  const credential = /^[!#$%&'*+.^_`|~\w-]+\s+(\S.*)$/.exec(whole)?.[1]?.trim() ?? whole;
+  const { credential } = credentialsOf(authorization);
   const spellings = new Set([whole, credential, encodeURIComponent(credential)].filter((text) => text !== ''));
   if (spellings.size === 0) return (text) => text;
   // Longest first, so the whole value is cut before the credential inside it.
