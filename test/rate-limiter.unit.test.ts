@@ -1,7 +1,10 @@
 // Unit tier: the per-budget rate limiter on a fake clock, and reading HighLevel's rate-limit headers.
 import { describe, expect, it } from '@jest/globals';
 import { RateLimiter } from '../src/upstream/rate-limiter.js';
-import { readRateLimitHeaders, retryAfterMsOf429, scopeOf429 } from '../src/upstream/rate-limit-headers.js';
+import { limitOf429, readRateLimitHeaders } from '../src/upstream/rate-limit-headers.js';
+
+const scopeOf429 = (headers: Record<string, string>) => limitOf429(headers, readRateLimitHeaders(headers)).scope;
+const retryAfterMsOf429 = (headers: Record<string, string>, now: number) => limitOf429(headers, readRateLimitHeaders(headers), now).retryAfterMs;
 
 function limiter(max = 3, intervalMs = 1000) {
   let now = 0;

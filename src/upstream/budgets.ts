@@ -9,6 +9,8 @@
 import { LRUCache } from 'lru-cache';
 
 const MAX_TOKENS = 10_000;
+const tokenBudget = (digest: string) => `token:${digest}`;
+const locationBudget = (locationId: string) => `location:${locationId}`;
 const REMEMBER_MS = 6 * 60 * 60 * 1000;
 
 export class BudgetKeys {
@@ -21,8 +23,8 @@ export class BudgetKeys {
   /** The budget of a token whose location is known or was tried; undefined while it is not. */
   known(digest: string): string | undefined {
     const location = this.#locations.get(digest);
-    if (location !== undefined) return `location:${location}`;
-    return this.#tried.has(digest) ? `token:${digest}` : undefined;
+    if (location !== undefined) return locationBudget(location);
+    return this.#tried.has(digest) ? tokenBudget(digest) : undefined;
   }
 
   /**
@@ -35,7 +37,7 @@ export class BudgetKeys {
     let settle!: () => void;
     this.#firstCalls.set(digest, new Promise<void>((resolve) => (settle = resolve)));
     return {
-      budget: `token:${digest}`,
+      budget: tokenBudget(digest),
       settle: () => {
         this.#firstCalls.delete(digest);
         if (!this.#locations.has(digest)) this.#tried.set(digest, true);
@@ -52,6 +54,6 @@ export class BudgetKeys {
     const previous = this.#locations.get(digest);
     if (previous === locationId) return undefined;
     this.#locations.set(digest, locationId);
-    return { from: previous === undefined ? `token:${digest}` : `location:${previous}`, to: `location:${locationId}` };
+    return { from: previous === undefined ? tokenBudget(digest) : locationBudget(previous), to: locationBudget(locationId) };
   }
 }

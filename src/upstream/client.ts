@@ -52,7 +52,6 @@ const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.n
 export class HighLevelClient {
   readonly #transport: Transport;
   readonly #pipeline: ConversationPipeline;
-  readonly #breaker: CircuitBreaker;
 
   constructor(options: HighLevelClientOptions, hooks: { observer?: UpstreamObserver | undefined; tracer?: UpstreamTracer | undefined } = {}) {
     const { observer, tracer } = hooks;
@@ -63,15 +62,11 @@ export class HighLevelClient {
       maxResponseBytes: options.maxResponseBytes,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
     });
-    this.#breaker = new CircuitBreaker({
-      ...options.breaker,
-      onStateChange: (change) => observer?.({ kind: 'breaker', ...change }),
-    });
     this.#pipeline = new ConversationPipeline({
       transport: this.#transport,
       pacer: new Pacer(new RateLimiter({ max: options.burstLimit, intervalMs: options.burstIntervalMs })),
       budgets: new BudgetKeys(),
-      breaker: this.#breaker,
+      breaker: new CircuitBreaker({ ...options.breaker, onStateChange: (change) => observer?.({ kind: 'breaker', ...change }) }),
       retry: new RetryPolicy({ maxAttempts: options.maxAttempts, baseDelayMs: options.retryBaseDelayMs }),
       inFlight: options.coalesce ? new InFlightCalls<ConversationRecord>() : undefined,
       observer,

@@ -33,7 +33,12 @@ export function readRateLimitHeaders(headers: Headers): RateLimitState {
   return state;
 }
 
-/** What a 429 means, from its headers read once: which limit, and how long until a retry can succeed. */
+/**
+ * What a 429 means, from its headers read once. `scope`: the daily quota when HighLevel says none is left
+ * today, else the burst limit. `retryAfterMs`: Retry-After when sent; for the burst limit, one window
+ * (X-RateLimit-Interval-Milliseconds, 10 s when absent); for the daily quota, until
+ * X-RateLimit-Daily-Reset, or the next UTC midnight when HighLevel does not say (assumed).
+ */
 export function limitOf429(headers: Headers, state: RateLimitState, now: number = Date.now()): { scope: RateLimitScope; retryAfterMs: number } {
   const scope = state.dailyRemaining === 0 ? 'daily' : 'burst';
   const explicit = retryAfterMs(headers, now);
@@ -42,19 +47,7 @@ export function limitOf429(headers: Headers, state: RateLimitState, now: number 
   return { scope, retryAfterMs: state.intervalMs ?? DEFAULT_BURST_INTERVAL_MS };
 }
 
-/** A 429 is the daily quota when HighLevel says none is left today; otherwise the burst limit. */
-export function scopeOf429(headers: Headers): RateLimitScope {
-  return readRateLimitHeaders(headers).dailyRemaining === 0 ? 'daily' : 'burst';
-}
 
-/**
- * Milliseconds until a retry of a 429 can succeed: Retry-After when sent; for the burst limit, one
- * window (X-RateLimit-Interval-Milliseconds, 10 s when absent); for the daily quota, until
- * X-RateLimit-Daily-Reset, or the next UTC midnight when HighLevel does not say (assumed).
- */
-export function retryAfterMsOf429(headers: Headers, now: number = Date.now()): number {
-  return limitOf429(headers, readRateLimitHeaders(headers), now).retryAfterMs;
-}
 
 const DEFAULT_BURST_INTERVAL_MS = 10_000;
 
