@@ -75,6 +75,11 @@ export class ClientConnections {
     });
   }
 
+  /** True once drain() was called. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   /** Open connections. */
   get open(): number {
     return this.#sockets.size;

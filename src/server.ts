@@ -78,7 +78,6 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
   const apollo = createApolloServer(config.graphql, limits, logger, metrics);
   await apollo.start();
 
-  let stopping = false;
   const contextDependencies = {
     client,
     logger,
@@ -103,7 +102,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       if (corsHandler && (await applyCors(corsHandler, req, res))) return;
       // The IDE needs introspection, so it is served exactly when introspection is on.
       if (config.graphql.introspection && wantsIdePage(req, search)) return sendIdePage(res);
-      if (stopping) {
+      if (connections.draining) {
         // Draining: new work goes to another instance; the client should not reuse this connection.
         res.setHeader('connection', 'close');
         return sendJson(res, 503, graphqlErrorBody('The service is shutting down; retry on another instance.', 'SHUTTING_DOWN'));
@@ -118,7 +117,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       return;
     }
     if (pathname === '/readyz' && isRead(req)) {
-      return stopping ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ready' });
+      return connections.draining ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ready' });
     }
     sendJson(res, 404, { error: `Not found: ${req.method} ${pathname}. GraphQL is served at /graphql.` });
   }
@@ -186,8 +185,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
      * counts as finished once it has left completely); then every connection is destroyed.
      */
     async stop() {
-      if (stopping) return;
-      stopping = true;
+      if (connections.draining) return;
       await connections.drain(front.shutdownGraceMs);
       await apollo.stop();
       await client.close();
