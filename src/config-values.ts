@@ -58,3 +58,16 @@ export const httpUrl = z
 
 /** A comma-separated list of names (OpenTelemetry's exporter lists), blanks dropped. */
 export const names = z.string().transform((value) => value.split(',').map((name) => name.trim()).filter((name) => name !== ''));
+
+/** redis://[user:password@]host[:port][/db] or rediss:// (TLS). */
+export const redisUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d{0,2})?$/.test(url.pathname);
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL, such as redis://localhost:6379/0');
+
+/** Put before every key: no braces (they would pick the hash slot), no spaces. */
+export const keyPrefix = z.string().regex(/^[\x21-\x7a\x7c\x7e]{1,64}$/, 'must be 1-64 printable characters without spaces or braces');

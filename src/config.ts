@@ -6,7 +6,7 @@
 // inferred from the table, so a setting has exactly those two names, and each module takes its group
 // as it is (`new HighLevelClient({ ...config.upstream, breaker: config.breaker })`).
 import { z } from 'zod';
-import { LOG_LEVELS, automaticMaxConnections, boolean, httpUrl, integer, names, origins, ratio } from './config-values.js';
+import { LOG_LEVELS, automaticMaxConnections, boolean, httpUrl, integer, keyPrefix, names, origins, ratio, redisUrl } from './config-values.js';
 
 export { automaticMaxConnections } from './config-values.js';
 export type { LogLevel } from './config-values.js';
@@ -16,7 +16,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const GROUPS = ['upstream', 'breaker', 'limits', 'http', 'graphql', 'observability'] as const;
+const GROUPS = ['upstream', 'breaker', 'cache', 'redis', 'limits', 'http', 'graphql', 'observability'] as const;
 type Group = (typeof GROUPS)[number];
 
 /** One row of the table. */
@@ -51,6 +51,13 @@ const variables = {
   CIRCUIT_BREAKER_MIN_CALLS: row('breaker', 'minCalls', integer(1, 100_000), '20'),
   CIRCUIT_BREAKER_MIN_TENANTS: row('breaker', 'minTenants', integer(1, 1000), '3'),
   CIRCUIT_BREAKER_COOLDOWN_MS: row('breaker', 'cooldownMs', integer(1, 3_600_000), '10000'),
+  // The private conversation cache (src/upstream/conversation-cache.ts); off at 0.
+  CONVERSATION_CACHE_TTL_SECONDS: row('cache', 'ttlSeconds', integer(0, 86_400), '0'),
+  CONVERSATION_CACHE_MAX_ENTRIES: row('cache', 'maxEntries', integer(1, 10_000_000), '10000'),
+  // Redis, shared by several instances for budgets and the cache (src/redis/); unset: all in process.
+  REDIS_URL: row('redis', 'url', redisUrl, undefined),
+  REDIS_KEY_PREFIX: row('redis', 'keyPrefix', keyPrefix, 'hlgql:'),
+  REDIS_COMMAND_TIMEOUT_MS: row('redis', 'commandTimeoutMs', integer(10, 60_000), '250'),
   // What one operation may cost and look like (src/limits/, the loader).
   OPERATION_DEADLINE_MS: row('limits', 'operationDeadlineMs', integer(1, 600_000), '15000'),
   MAX_CONCURRENT_UPSTREAM_PER_OPERATION: row('limits', 'maxConcurrentUpstream', integer(1, 1000), '64'),

@@ -16,6 +16,8 @@ export class ConversationLoader {
   readonly #loader: DataLoader<string, ConversationRecord> | undefined;
   /** Requests really sent upstream for this request, retries included (the client counts them). */
   readonly #attempts = { count: 0 };
+  /** Lookups the private cache answered for this request. */
+  readonly #cacheHits = { count: 0 };
 
   /**
    * @param caller the request's handle (its Authorization value), or undefined when the request has none.
@@ -30,7 +32,7 @@ export class ConversationLoader {
     const concurrency = new CallCap(limits.maxConcurrent);
     // One GET per distinct id, started together up to the concurrency cap; one result or one error per
     // key, in key order.
-    const call: CallOptions = { deadline: limits.deadline, attempts: this.#attempts, traceContext: limits.traceContext };
+    const call: CallOptions = { deadline: limits.deadline, attempts: this.#attempts, cacheHits: this.#cacheHits, traceContext: limits.traceContext };
     if (limits.requestId) call.requestId = limits.requestId;
     this.#loader = new DataLoader((ids) => {
       limits.onBatch?.(ids.length);
@@ -47,6 +49,11 @@ export class ConversationLoader {
   /** Upstream requests made for this request so far, retries included (for the operation's log line). */
   get upstreamCalls(): number {
     return this.#attempts.count;
+  }
+
+  /** Lookups the private cache answered for this request, without an upstream call. */
+  get cacheHits(): number {
+    return this.#cacheHits.count;
   }
 
   /**

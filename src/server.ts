@@ -18,6 +18,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { upstreamEventHandler } from './observability/upstream-events.js';
 import { type Tracing, startOperationSpan, upstreamTracer } from './observability/tracing.js';
+import { RedisConnection } from './redis/connection.js';
 import { HighLevelClient } from './upstream/client.js';
 import { isObject } from './json.js';
 
@@ -58,9 +59,10 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     front.corsAllowedOrigins.length > 0
       ? cors({ origin: front.corsAllowedOrigins, methods: ['GET', 'POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: 600 })
       : undefined;
+  const redis = config.redis.url ? await openRedis({ ...config.redis, url: config.redis.url }, logger, metrics) : undefined;
   const client = new HighLevelClient(
-    { ...config.upstream, breaker: config.breaker },
-    { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined },
+    { ...config.upstream, breaker: config.breaker, cache: config.cache },
+    { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined, redis },
   );
   metrics.setBreakerState('closed');
   let lastRefusalLogged = 0;
@@ -117,7 +119,10 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       return;
     }
     if (pathname === '/readyz' && isRead(req)) {
-      return connections.draining ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ready' });
+      if (connections.draining) return sendJson(res, 503, { status: 'stopping' });
+      // Without Redis the service still answers (each instance on its own budget): ready, but degraded.
+      if (redis && !redis.available) return sendJson(res, 200, { status: 'degraded', redis: 'unavailable' });
+      return sendJson(res, 200, { status: 'ready' });
     }
     sendJson(res, 404, { error: `Not found: ${req.method} ${pathname}. GraphQL is served at /graphql.` });
   }
@@ -189,8 +194,22 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       await connections.drain(front.shutdownGraceMs);
       await apollo.stop();
       await client.close();
+      await redis?.close();
     },
   };
+}
+
+/** The Redis connection, its health in the log (one line per change) and in redis_up / redis_errors_total. */
+function openRedis(settings: Config['redis'] & { url: string }, logger: Logger, metrics: Metrics): Promise<RedisConnection> {
+  metrics.setRedisUp(false);
+  return RedisConnection.open(settings, {
+    onError: () => metrics.observeRedisError(),
+    onHealth: (up, reason) => {
+      metrics.setRedisUp(up);
+      if (up) logger.info('Redis available: budgets and the conversation cache are shared between instances');
+      else logger.warn({ reason }, 'Redis unavailable: each instance paces on its own budget and the conversation cache is bypassed until it answers again');
+    },
+  });
 }
 
 function isRead(req: http.IncomingMessage): boolean {

@@ -25,6 +25,8 @@ describe('loadConfig', () => {
         minTenants: 3,
         cooldownMs: 10000,
       },
+      cache: { ttlSeconds: 0, maxEntries: 10000 },
+      redis: { url: undefined, keyPrefix: 'hlgql:', commandTimeoutMs: 250 },
       limits: {
         operationDeadlineMs: 15000,
         maxConcurrentUpstream: 64,
@@ -117,6 +119,11 @@ describe('loadConfig', () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces',
         OTEL_SERVICE_NAME: 'conversations-eu',
+        CONVERSATION_CACHE_TTL_SECONDS: '5',
+        CONVERSATION_CACHE_MAX_ENTRIES: '500',
+        REDIS_URL: 'rediss://:pass@redis.internal:6380/2',
+        REDIS_KEY_PREFIX: 'conversations:',
+        REDIS_COMMAND_TIMEOUT_MS: '100',
       }),
     ).toEqual({
       upstream: {
@@ -138,6 +145,8 @@ describe('loadConfig', () => {
         minTenants: 2,
         cooldownMs: 2000,
       },
+      cache: { ttlSeconds: 5, maxEntries: 500 },
+      redis: { url: 'rediss://:pass@redis.internal:6380/2', keyPrefix: 'conversations:', commandTimeoutMs: 100 },
       limits: {
         operationDeadlineMs: 8000,
         maxConcurrentUpstream: 4,
@@ -198,6 +207,11 @@ describe('loadConfig', () => {
     ['HTTP_MAX_CONNECTIONS', 'many', 'HTTP_MAX_CONNECTIONS must be auto or a whole number from 1 to 1000000'],
     ['HTTP_REQUEST_TIMEOUT_MS', '500', 'HTTP_REQUEST_TIMEOUT_MS must be at least 1000'],
     ['HTTP_HEADERS_TIMEOUT_MS', '40000', 'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS'],
+    ['REDIS_URL', 'http://localhost:6379', 'REDIS_URL must be a redis:// or rediss:// URL'],
+    ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a redis:// or rediss:// URL'],
+    ['REDIS_KEY_PREFIX', 'a{b}:', 'REDIS_KEY_PREFIX must be 1-64 printable characters without spaces or braces'],
+    ['CONVERSATION_CACHE_TTL_SECONDS', '-1', 'CONVERSATION_CACHE_TTL_SECONDS must be a whole number'],
+    ['CONVERSATION_CACHE_MAX_ENTRIES', '0', 'CONVERSATION_CACHE_MAX_ENTRIES must be at least 1'],
   ])('refuses %s=%j with one line naming the variable', (name, value, expected) => {
     let thrown: unknown;
     try {
@@ -231,6 +245,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('never echoes a REDIS_URL (it carries the password)', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://:hunter2-secret@redis.internal:6379/not-a-db' })).toThrow(
+      new ConfigError('Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL, such as redis://localhost:6379/0'),
+    );
+  });
+
   it('lists every variable with its default for the README table', () => {
     expect(CONFIG_DEFAULTS).toEqual({
       PORT: '4000',
@@ -256,6 +276,11 @@ describe('loadConfig', () => {
       HTTP_HEADERS_TIMEOUT_MS: '10000',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000',
       HTTP_MAX_CONNECTIONS: 'auto',
+      CONVERSATION_CACHE_TTL_SECONDS: '0',
+      CONVERSATION_CACHE_MAX_ENTRIES: '10000',
+      REDIS_URL: undefined,
+      REDIS_KEY_PREFIX: 'hlgql:',
+      REDIS_COMMAND_TIMEOUT_MS: '250',
       NODE_ENV: 'development',
       GRAPHQL_INTROSPECTION: undefined,
       MAX_LOOKUPS_PER_OPERATION: '100',

@@ -1,10 +1,12 @@
 // Unit tier: the upstream pipeline against a fake transport (no sockets). Each policy's effect on one
-// call: retries, 429 holds, coalescing, budgets per location, the breaker gate, the caller handle.
+// call: retries, 429 holds, coalescing, the private cache, budgets per location, the breaker gate, the
+// caller handle.
 import { describe, expect, it } from '@jest/globals';
 import { BudgetKeys } from '../src/upstream/budgets.js';
 import { CircuitBreaker } from '../src/upstream/circuit-breaker.js';
 import { HighLevelClient } from '../src/upstream/client.js';
 import { InFlightCalls } from '../src/upstream/coalescing.js';
+import { type ConversationCache, LocalConversationCache } from '../src/upstream/conversation-cache.js';
 import type { ConversationRecord } from '../src/upstream/conversation-record.js';
 import type { UpstreamEvent } from '../src/upstream/events.js';
 import { Pacer } from '../src/upstream/pacing.js';
@@ -32,7 +34,10 @@ function fakeTransport(script: Record<string, Array<AttemptResult | (() => Promi
   return { transport, requests };
 }
 
-function pipeline(transport: UpstreamTransport, options: { burstLimit?: number; maxAttempts?: number; coalesce?: boolean; minCalls?: number } = {}) {
+function pipeline(
+  transport: UpstreamTransport,
+  options: { burstLimit?: number; maxAttempts?: number; coalesce?: boolean; minCalls?: number; cache?: ConversationCache } = {},
+) {
   const events: UpstreamEvent[] = [];
   const limiter = new RateLimiter({ max: options.burstLimit ?? 100, intervalMs: 10_000 });
   const instance = new ConversationPipeline({
@@ -42,6 +47,7 @@ function pipeline(transport: UpstreamTransport, options: { burstLimit?: number; 
     breaker: new CircuitBreaker({ failureRatio: 0.5, windowMs: 10_000, minCalls: options.minCalls ?? 20, minTenants: 3, cooldownMs: 10_000 }),
     retry: new RetryPolicy({ maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 5 }),
     inFlight: options.coalesce === false ? undefined : new InFlightCalls<ConversationRecord>(),
+    cache: options.cache,
     observer: (event) => events.push(event),
     tracer: undefined,
     timeoutMs: 1000,
@@ -140,6 +146,59 @@ describe('the upstream pipeline', () => {
   });
 });
 
+describe('the private conversation cache in the pipeline', () => {
+  const cached = () => new LocalConversationCache({ ttlMs: 60_000, maxEntries: 100 });
+
+  it('answers a second read with the same token from the cache: no request, counted as a hit', async () => {
+    const { transport, requests } = fakeTransport({});
+    const { instance, events } = pipeline(transport, { cache: cached() });
+    await instance.read(caller('t'), 'a', soon());
+    const second = { ...soon(), cacheHits: { count: 0 } };
+    await expect(instance.read(caller('t'), 'a', second)).resolves.toMatchObject({ id: 'a' });
+    expect(requests).toHaveLength(1);
+    expect(second).toMatchObject({ attempts: { count: 0 }, cacheHits: { count: 1 } });
+    expect(events.filter((event) => event.kind === 'cache').map((event) => (event as { outcome: string }).outcome)).toEqual(['miss', 'hit']);
+  });
+
+  it('never serves one token what another token fetched', async () => {
+    const { transport, requests } = fakeTransport({});
+    const { instance } = pipeline(transport, { cache: cached() });
+    await instance.read(caller('t'), 'a', soon());
+    await instance.read(caller('u'), 'a', soon());
+    expect(requests.map((request) => request.authorization)).toEqual(['Bearer t', 'Bearer u']);
+  });
+
+  it('keeps no errors: a failed read is made again', async () => {
+    const { transport, requests } = fakeTransport({ a: [status(404), ok('a')] });
+    const { instance } = pipeline(transport, { cache: cached() });
+    await expect(instance.read(caller('t'), 'a', soon())).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await expect(instance.read(caller('t'), 'a', soon())).resolves.toMatchObject({ id: 'a' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('invalidates a conversation for every token at once, and drops an answer fetched before the invalidation', async () => {
+    const cache = cached();
+    let release!: () => void;
+    const slow = () => new Promise<AttemptResult>((resolve) => (release = () => resolve(ok('b'))));
+    const { transport, requests } = fakeTransport({ b: [slow, ok('b')] });
+    const { instance } = pipeline(transport, { cache });
+    await instance.read(caller('t'), 'a', soon());
+    await instance.read(caller('u'), 'a', soon());
+    await cache.invalidate('a');
+    await instance.read(caller('t'), 'a', soon());
+    await instance.read(caller('u'), 'a', soon());
+    expect(requests.filter((request) => request.path.endsWith('/a'))).toHaveLength(4);
+    // b: fetched, invalidated while in flight, stored afterwards: the next read must not get it.
+    const inFlight = instance.read(caller('t'), 'b', soon());
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.invalidate('b');
+    release();
+    await inFlight;
+    await instance.read(caller('t'), 'b', soon());
+    expect(requests.filter((request) => request.path.endsWith('/b'))).toHaveLength(2);
+  });
+});
+
 describe('HighLevelClient.forCaller', () => {
   it("gives each Authorization value a handle whose digest never contains the token", async () => {
     const client = new HighLevelClient({
@@ -153,6 +212,7 @@ describe('HighLevelClient.forCaller', () => {
       maxResponseBytes: 1024,
       breaker: { failureRatio: 0.5, windowMs: 10_000, minCalls: 20, minTenants: 3, cooldownMs: 1000 },
       coalesce: true,
+      cache: { ttlSeconds: 0, maxEntries: 1 },
     });
     const one = client.forCaller('Bearer pit-secret-one');
     expect(one.digest).toHaveLength(22);

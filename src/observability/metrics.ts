@@ -32,6 +32,10 @@ export class Metrics {
   readonly #breaker: Gauge;
   readonly #openTenants: Gauge;
   readonly #connectionsRefused: Counter;
+  readonly #cache: Counter<'outcome'>;
+  readonly #cacheInvalidations: Counter;
+  readonly #redisErrors: Counter;
+  #redisUp: Gauge | undefined;
   #openConnections: () => number = () => 0;
   readonly #operationNames = new Set<string>();
   /**
@@ -92,6 +96,22 @@ export class Metrics {
     this.#coalesced = new Counter({
       name: 'highlevel_coalesced_lookups_total',
       help: 'Lookups that joined a call already in flight for the same token and id (HIGHLEVEL_COALESCE_INFLIGHT) instead of making one.',
+      registers,
+    });
+    this.#cache = new Counter({
+      name: 'conversation_cache_lookups_total',
+      help: 'Lookups of the private conversation cache (CONVERSATION_CACHE_TTL_SECONDS), by outcome: hit (no upstream call) or miss.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#cacheInvalidations = new Counter({
+      name: 'conversation_cache_invalidations_total',
+      help: 'Conversations whose cached answers were invalidated, for every token at once.',
+      registers,
+    });
+    this.#redisErrors = new Counter({
+      name: 'redis_errors_total',
+      help: 'Redis commands that failed or timed out, and connection errors (REDIS_URL); each falls back to the in-process path.',
       registers,
     });
     this.#breaker = new Gauge({
@@ -177,6 +197,28 @@ export class Metrics {
 
   observeCoalesced(): void {
     this.#coalesced.inc();
+  }
+
+  observeCache(outcome: 'hit' | 'miss'): void {
+    this.#cache.inc({ outcome });
+  }
+
+  observeCacheInvalidation(): void {
+    this.#cacheInvalidations.inc();
+  }
+
+  observeRedisError(): void {
+    this.#redisErrors.inc();
+  }
+
+  /** redis_up, present only when REDIS_URL is set: 1 while budgets and the cache are shared, else 0. */
+  setRedisUp(up: boolean): void {
+    this.#redisUp ??= new Gauge({
+      name: 'redis_up',
+      help: 'Whether Redis (REDIS_URL) answers: 1 budgets and cache shared between instances, 0 each instance on its own.',
+      registers: [this.registry],
+    });
+    this.#redisUp.set(up ? 1 : 0);
   }
 
   /** `budget`: a location id or a token digest, never a token. */

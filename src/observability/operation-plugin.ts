@@ -27,9 +27,9 @@ export function operationPlugin(metrics?: Metrics): ApolloServerPlugin<RequestCo
           const errorCodes = [...new Set((result.errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
           const outcome: OperationOutcome =
             errorCodes.length === 0 ? 'success' : result.data && Object.values(result.data).some((value) => value !== null) ? 'partial' : 'error';
-          const upstreamCalls = contextValue.conversations.upstreamCalls;
+          const { upstreamCalls, cacheHits } = contextValue.conversations;
           contextValue.logger.info(
-            { operationName: operationName ?? null, durationMs: Math.round(seconds * 100_000) / 100, upstreamCalls, outcome, errorCodes },
+            { operationName: operationName ?? null, durationMs: Math.round(seconds * 100_000) / 100, upstreamCalls, cacheHits, outcome, errorCodes },
             'graphql operation',
           );
           metrics?.observeOperation(operationName, outcome, seconds, errorCodes);
@@ -40,6 +40,7 @@ export function operationPlugin(metrics?: Metrics): ApolloServerPlugin<RequestCo
               'graphql.operation.name': operationName ?? '',
               'graphql.outcome': outcome,
               'highlevel.upstream_calls': upstreamCalls,
+              'highlevel.cache_hits': cacheHits,
             });
             if (errorCodes.length > 0) span.setAttribute('graphql.error.codes', errorCodes);
           }

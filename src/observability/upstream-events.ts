@@ -27,6 +27,12 @@ function recordUpstreamEvent(metrics: Metrics, event: UpstreamEvent): void {
     case 'coalesced':
       metrics.observeCoalesced();
       return;
+    case 'cache':
+      metrics.observeCache(event.outcome);
+      return;
+    case 'cache-invalidated':
+      metrics.observeCacheInvalidation();
+      return;
     default:
       return;
   }

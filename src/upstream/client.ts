@@ -1,17 +1,22 @@
 // The upstream client: builds the pipeline's parts once, at start-up, and hands out one handle per
 // caller. A handle is the only way to make a call: it carries the caller's Authorization value with
-// its digest, computed once, so budgets and coalescing can never be keyed by another token's digest.
+// its digest, computed once, so budgets, coalescing and the cache can never be keyed by another token's
+// digest. With a Redis connection, budgets and the cache are shared by every instance using that Redis.
 import { createHash } from 'node:crypto';
+import type { RedisConnection } from '../redis/connection.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
 import { BudgetKeys } from './budgets.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { InFlightCalls } from './coalescing.js';
+import { type ConversationCache, LocalConversationCache } from './conversation-cache.js';
 import type { ConversationRecord } from './conversation-record.js';
 import type { UpstreamObserver, UpstreamTracer } from './events.js';
 import { Pacer } from './pacing.js';
 import { type CallOptions, ConversationPipeline } from './pipeline.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RetryPolicy } from './retry-policy.js';
+import { SharedConversationCache } from './shared-conversation-cache.js';
+import { SharedRateLimiter } from './shared-rate-limiter.js';
 import { Transport } from './transport.js';
 
 export type { CallOptions } from './pipeline.js';
@@ -37,6 +42,15 @@ export interface HighLevelClientOptions {
   connections?: number;
   /** Concurrent reads of the same id with the same token share one upstream call. */
   coalesce: boolean;
+  /** The private conversation cache: off when `ttlSeconds` is 0; `maxEntries` bounds it in process. */
+  cache: { ttlSeconds: number; maxEntries: number };
+}
+
+export interface HighLevelClientHooks {
+  observer?: UpstreamObserver | undefined;
+  tracer?: UpstreamTracer | undefined;
+  /** REDIS_URL's connection: budgets and the cache shared between instances. */
+  redis?: RedisConnection | undefined;
 }
 
 /** One caller's way to HighLevel. */
@@ -52,9 +66,15 @@ const USER_AGENT = `${SERVICE_NAME}/${SERVICE_VERSION} node/${process.versions.n
 export class HighLevelClient {
   readonly #transport: Transport;
   readonly #pipeline: ConversationPipeline;
+  readonly #cache: ConversationCache | undefined;
+  readonly #observer: UpstreamObserver | undefined;
 
-  constructor(options: HighLevelClientOptions, hooks: { observer?: UpstreamObserver | undefined; tracer?: UpstreamTracer | undefined } = {}) {
-    const { observer, tracer } = hooks;
+  constructor(options: HighLevelClientOptions, hooks: HighLevelClientHooks = {}) {
+    const { observer, tracer, redis } = hooks;
+    this.#observer = observer;
+    const limits = { max: options.burstLimit, intervalMs: options.burstIntervalMs };
+    const ttlMs = options.cache.ttlSeconds * 1000;
+    if (ttlMs > 0) this.#cache = redis ? new SharedConversationCache(redis, { ttlMs }) : new LocalConversationCache({ ttlMs, maxEntries: options.cache.maxEntries });
     this.#transport = new Transport({
       baseUrl: options.baseUrl,
       headers: { version: options.apiVersion, accept: 'application/json', 'user-agent': USER_AGENT },
@@ -64,11 +84,12 @@ export class HighLevelClient {
     });
     this.#pipeline = new ConversationPipeline({
       transport: this.#transport,
-      pacer: new Pacer(new RateLimiter({ max: options.burstLimit, intervalMs: options.burstIntervalMs })),
+      pacer: new Pacer(new RateLimiter(limits), redis ? new SharedRateLimiter(redis, limits) : undefined),
       budgets: new BudgetKeys(),
       breaker: new CircuitBreaker({ ...options.breaker, onStateChange: (change) => observer?.({ kind: 'breaker', ...change }) }),
       retry: new RetryPolicy({ maxAttempts: options.maxAttempts, baseDelayMs: options.retryBaseDelayMs }),
       inFlight: options.coalesce ? new InFlightCalls<ConversationRecord>() : undefined,
+      cache: this.#cache,
       observer,
       tracer,
       timeoutMs: options.timeoutMs,
@@ -84,6 +105,16 @@ export class HighLevelClient {
       digest: caller.digest,
       getConversation: (conversationId, call) => pipeline.read(caller, conversationId, call),
     };
+  }
+
+  /**
+   * Makes every token's cached answer of this conversation stop counting (a change HighLevel told of).
+   * @throws RedisUnavailableError when the cache is in Redis and Redis cannot be reached.
+   */
+  async invalidateConversation(conversationId: string): Promise<void> {
+    if (!this.#cache) return;
+    await this.#cache.invalidate(conversationId);
+    this.#observer?.({ kind: 'cache-invalidated' });
   }
 
   /** Closes upstream sockets so the process can exit. */

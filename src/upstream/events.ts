@@ -20,7 +20,11 @@ export type UpstreamEvent =
   /** `scope: 'upstream'` is HighLevel as a whole; `'tenant'` one budget's own breaker (`tenant` names it). */
   | { kind: 'breaker'; scope: 'upstream' | 'tenant'; state: BreakerState; tenant?: string; openTenants: number }
   /** A lookup joined a call already in flight for the same token and id. */
-  | { kind: 'coalesced' };
+  | { kind: 'coalesced' }
+  /** The private cache answered a lookup (hit) or not (miss: the call was made). */
+  | { kind: 'cache'; outcome: 'hit' | 'miss' }
+  /** A conversation's cached answers stopped counting, for every token. */
+  | { kind: 'cache-invalidated' };
 
 export type UpstreamObserver = (event: UpstreamEvent) => void;
 

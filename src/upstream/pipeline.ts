@@ -1,7 +1,8 @@
 // One upstream call, with every policy in the order it applies; each policy is its own module.
 //
-//   id check -> in-flight coalescing -> budget key -> breaker gate -> pacing -> transport attempt
-//     -> interpret the answer once -> retry decision (-> pacing -> attempt ...) -> result and events
+//   id check -> in-flight coalescing -> private cache -> budget key -> breaker gate -> pacing
+//     -> transport attempt -> interpret the answer once -> retry decision (-> pacing -> attempt ...)
+//     -> result (stored in the cache) and events
 //
 // Nothing here talks HTTP (transport.ts), counts rates (rate-limiter.ts, circuit-breaker.ts) or decides
 // retries (retry-policy.ts); this file only composes them, so the order can be read in one screen.
@@ -10,10 +11,11 @@ import { breakerOutcome, interpret, type Interpretation } from './answer.js';
 import type { BudgetKeys } from './budgets.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { InFlightCalls } from './coalescing.js';
+import type { ConversationCache } from './conversation-cache.js';
 import { assertValidConversationId, conversationPath } from './conversation-id.js';
 import type { ConversationRecord } from './conversation-record.js';
 import type { CallSpan, UpstreamObserver, UpstreamTracer } from './events.js';
-import type { Pacer } from './pacing.js';
+import type { Pacer, Slot } from './pacing.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { UpstreamTransport } from './transport.js';
 
@@ -23,6 +25,8 @@ export interface CallOptions {
   deadline: number;
   /** Incremented for every request really sent. */
   attempts?: { count: number };
+  /** Incremented for every lookup the private cache answered. */
+  cacheHits?: { count: number };
   /** Sent upstream as `x-request-id`, so HighLevel-side logs can be joined with ours. */
   requestId?: string;
   /** The operation's trace context, parent of the call's span. */
@@ -43,6 +47,8 @@ export interface PipelineParts {
   retry: RetryPolicy;
   /** undefined when HIGHLEVEL_COALESCE_INFLIGHT=false. */
   inFlight: InFlightCalls<ConversationRecord> | undefined;
+  /** undefined when CONVERSATION_CACHE_TTL_SECONDS=0. */
+  cache: ConversationCache | undefined;
   observer: UpstreamObserver | undefined;
   tracer: UpstreamTracer | undefined;
   timeoutMs: number;
@@ -62,8 +68,24 @@ export class ConversationPipeline {
       return Promise.reject(error);
     }
     const { inFlight, observer } = this.parts;
-    if (!inFlight) return this.#call(caller, conversationId, call);
-    return inFlight.join(`${caller.digest}\u0000${conversationId}`, () => this.#call(caller, conversationId, call), () => observer?.({ kind: 'coalesced' }));
+    if (!inFlight) return this.#cached(caller, conversationId, call);
+    return inFlight.join(`${caller.digest}\u0000${conversationId}`, () => this.#cached(caller, conversationId, call), () => observer?.({ kind: 'coalesced' }));
+  }
+
+  /** The token's cached answer when there is one; else the call, whose answer is then kept. */
+  async #cached(caller: Caller, conversationId: string, call: CallOptions): Promise<ConversationRecord> {
+    const { cache, observer } = this.parts;
+    if (!cache) return this.#call(caller, conversationId, call);
+    const found = await cache.lookup(caller.digest, conversationId);
+    observer?.({ kind: 'cache', outcome: found.hit ? 'hit' : 'miss' });
+    if (found.hit) {
+      if (call.cacheHits) call.cacheHits.count += 1;
+      return found.record;
+    }
+    const record = await this.#call(caller, conversationId, call);
+    // Not awaited: the answer does not wait for the cache (a failed store only means a later miss).
+    if (found.ticket !== undefined) void cache.store(caller.digest, conversationId, record, found.ticket).catch(() => undefined);
+    return record;
   }
 
   async #call(caller: Caller, conversationId: string, call: CallOptions): Promise<ConversationRecord> {
@@ -90,15 +112,16 @@ export class ConversationPipeline {
     const { breaker, pacer, tracer } = this.parts;
     // Refused by the breaker anyway: spend no budget on it.
     const admission = breaker.admit(budget);
+    let slot: Slot;
     try {
-      await pacer.acquire(budget, call.deadline);
+      slot = await pacer.acquire(budget, call.deadline);
     } catch (error) {
       breaker.record(admission, 'ignored');
       throw error;
     }
     const span = tracer && call.traceContext ? tracer.startCall(conversationId, call.traceContext) : undefined;
     const started = performance.now();
-    const outcome = await this.#attempts(caller, budget, conversationId, call, span);
+    const outcome = await this.#attempts(caller, slot, conversationId, call, span);
     if (outcome.ok) {
       breaker.record(admission, 'success');
       span?.end({ status: 200 });
@@ -118,19 +141,21 @@ export class ConversationPipeline {
   }
 
   /** The first attempt and its retries; the last attempt's interpretation. */
-  async #attempts(caller: Caller, budget: string, conversationId: string, call: CallOptions, span: CallSpan | undefined): Promise<Interpretation> {
+  async #attempts(caller: Caller, first: Slot, conversationId: string, call: CallOptions, span: CallSpan | undefined): Promise<Interpretation> {
     const { transport, pacer, budgets, retry, observer, timeoutMs, maxResponseBytes } = this.parts;
     const headers: Record<string, string> = { authorization: caller.authorization, ...span?.headers };
     if (call.requestId) headers['x-request-id'] = call.requestId;
     const path = conversationPath(conversationId);
-    for (let attempt = 1; ; attempt += 1) {
+    const { budget } = first;
+    for (let attempt = 1, slot = first; ; attempt += 1) {
       if (call.attempts) call.attempts.count += 1;
       const result = await transport.get(path, headers, call.deadline);
+      pacer.restamp(slot);
       const outcome = interpret(result, { conversationId, authorization: caller.authorization, timeoutMs, maxResponseBytes });
       // Every answer, retried ones included, tells the budget where it stands; a 429 holds the budget
       // for its wait, whether or not this call is retried.
-      if (outcome.rateLimit) pacer.limiter.observe(budget, outcome.rateLimit);
-      if (!outcome.ok && outcome.hold) pacer.limiter.block(budget, outcome.hold.until, outcome.hold.scope);
+      if (outcome.rateLimit) pacer.observe(budget, outcome.rateLimit);
+      if (!outcome.ok && outcome.hold) pacer.hold(budget, outcome.hold.until, outcome.hold.scope);
       observer?.({
         kind: 'attempt',
         outcome: result.kind === 'answer' ? String(result.status) : result.reason,
@@ -139,11 +164,13 @@ export class ConversationPipeline {
       });
       if (outcome.ok) {
         const moved = budgets.learn(caller.digest, outcome.record.locationId);
-        if (moved) pacer.limiter.adopt(moved.from, moved.to);
+        if (moved) pacer.adopt(moved.from, moved.to);
         return outcome;
       }
       const delay = retry.delayAfter(outcome.failed, attempt);
-      if (delay === undefined || !(await pacer.retryAfter(budget, call.deadline, delay))) return outcome;
+      const next = delay === undefined ? undefined : await pacer.retryAfter(budget, call.deadline, delay);
+      if (!next) return outcome;
+      slot = next;
       const reason = outcome.failed.kind === 'status' ? String(outcome.failed.status) : outcome.failed.code;
       observer?.({ kind: 'retry', conversationId, requestId: call.requestId, attempt, reason });
     }

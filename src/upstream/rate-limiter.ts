@@ -62,11 +62,41 @@ export class RateLimiter {
     return start;
   }
 
+  /**
+   * A call that waited, at its reserved start: takes its slot again from now, counting only the calls
+   * that have started (the reservations after it will check again when their turn comes). Earlier calls
+   * may have been restamped or a 429 may hold the budget since the slot was reserved; then the start
+   * moves later.
+   * @returns the new start (now when the call may go), or undefined (slot given up) past `deadline`.
+   */
+  confirm(key: string, start: number, deadline: number): number | undefined {
+    this.release(key, start);
+    const bucket = this.#bucket(key);
+    const now = this.#now();
+    const earliest = this.#earliestStart(bucket, now, (log) => log.slice(0, upperBound(log, now)));
+    if (earliest > deadline) return undefined;
+    insertSorted(bucket.log, earliest);
+    return earliest;
+  }
+
   /** Gives back a reservation that will not be used (its call was held back by a later 429). */
   release(key: string, start: number): void {
     const log = this.#bucket(key).log;
     const at = upperBound(log, start) - 1;
     if (at >= 0 && log[at] === start) log.splice(at, 1);
+  }
+
+  /**
+   * Moves a start to when its answer came back (`to`): the latest moment HighLevel can have counted the
+   * call. A call that took long to arrive (a new connection, a busy event loop) then still keeps a whole
+   * window from the calls after it, as HighLevel sees them.
+   */
+  restamp(key: string, from: number, to: number): void {
+    const log = this.#bucket(key).log;
+    const at = upperBound(log, from) - 1;
+    if (at < 0 || log[at] !== from) return;
+    log.splice(at, 1);
+    insertSorted(log, to);
   }
 
   /** Until when, and why, this token's calls are held after a 429 (0 when they are not). */
@@ -126,20 +156,22 @@ export class RateLimiter {
     return bucket;
   }
 
-  #earliestStart(bucket: Bucket, notBefore: number): number {
+  /** `counted` picks the starts that count (all of them, unless confirming). */
+  #earliestStart(bucket: Bucket, notBefore: number, counted: (log: number[]) => number[] = (log) => log): number {
     const now = this.#now();
     const window = bucket.intervalMs + this.#marginMs;
     prune(bucket.log, now - window);
+    const log = counted(bucket.log);
     const from = Math.max(notBefore, bucket.blockedUntil, now);
-    if (bucket.log.length < bucket.max) return from;
+    if (log.length < bucket.max) return from;
     // A start becomes possible either right away or when some earlier start leaves its window.
-    const candidates = [from, ...bucket.log.map((start) => start + window).filter((time) => time > from)];
+    const candidates = [from, ...log.map((start) => start + window).filter((time) => time > from)];
     candidates.sort((a, b) => a - b);
     for (const candidate of candidates) {
-      if (fits(bucket.log, candidate, bucket.max, window)) return candidate;
+      if (fits(log, candidate, bucket.max, window)) return candidate;
     }
     // Unreachable: after the last start plus one window, every window is empty.
-    return (bucket.log.at(-1) ?? from) + window;
+    return (log.at(-1) ?? from) + window;
   }
 
   /** Drops the state of tokens that have been idle for a whole window. */

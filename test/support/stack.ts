@@ -30,8 +30,33 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export interface Stack {
+export interface Stack extends Instance {
   sandbox: SandboxUpstream;
+}
+
+export async function startStack(
+  options: { config?: ConfigOverrides; sandbox?: SandboxOptions; tracing?: Tracing } = {},
+): Promise<Stack> {
+  const sandbox = await startSandboxUpstream(options.sandbox);
+  let instance: Instance;
+  try {
+    instance = await startInstance(sandbox, options);
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+  return {
+    ...instance,
+    sandbox,
+    async stop() {
+      await instance.stop();
+      await sandbox.close();
+    },
+  };
+}
+
+/** One service instance pointed at a sandbox (several may share one: the scale-out tests). */
+export interface Instance {
   service: RunningService;
   /** Every line the service logged, raw. */
   logs: string[];
@@ -39,10 +64,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(
-  options: { config?: ConfigOverrides; sandbox?: SandboxOptions; tracing?: Tracing } = {},
-): Promise<Stack> {
-  const sandbox = await startSandboxUpstream(options.sandbox);
+export async function startInstance(sandbox: SandboxUpstream, options: { config?: ConfigOverrides; tracing?: Tracing } = {}): Promise<Instance> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -61,23 +83,12 @@ export async function startStack(
     // A test's upstream settings are laid over the test defaults, not over the documented ones.
     ...(options.config?.upstream ? { upstream: { ...testing.upstream, ...options.config.upstream } } : {}),
   });
-  let service: RunningService;
-  try {
-    service = await startService({ config, logger: createLogger(config.observability.logLevel, destination), host: '127.0.0.1', tracing: options.tracing });
-  } catch (error) {
-    await sandbox.close();
-    throw error;
-  }
-
+  const service = await startService({ config, logger: createLogger(config.observability.logLevel, destination), host: '127.0.0.1', tracing: options.tracing });
   return {
-    sandbox,
     service,
     logs,
     graphql: (query, requestOptions) => postGraphQL(service.graphqlUrl, query, requestOptions),
-    async stop() {
-      await service.stop();
-      await sandbox.close();
-    },
+    stop: () => service.stop(),
   };
 }
 
