@@ -26,7 +26,8 @@ import { progress, startedAt } from './lib/progress.mjs';
 import { chartOf, reportText } from './lib/report.mjs';
 import { settingsFromEnv } from './lib/settings.mjs';
 import { evaluateTargets, summarise } from './lib/summary.mjs';
-import { REFERENCES, SHORT, UNCOALESCED, targetsOf } from './lib/targets.mjs';
+import { scaleOutEnvironments, startRedisServer } from './lib/scale-out.mjs';
+import { CACHED, REFERENCES, SHORT, UNCOALESCED, WITH_REDIS, targetsOf } from './lib/targets.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -133,19 +134,23 @@ async function main() {
   const serviceTail = captureTail(serviceChild.stderr, 'service');
   const serviceUrl = `http://127.0.0.1:${port}`;
   await waitForReady(`${serviceUrl}/readyz`, serviceChild, serviceTail);
-  // The same service with in-flight coalescing off, only when a workload compares the two.
-  let uncoalesced;
-  if (workloads.some((w) => w.compareCoalescing)) {
-    const uncoalescedPort = await freePort();
-    const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-      cwd: ROOT,
-      env: { ...serviceEnv, PORT: String(uncoalescedPort), HIGHLEVEL_COALESCE_INFLIGHT: 'false' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+  // More service processes, only for the workloads that compare with them: in-flight coalescing off
+  // (hot-ids), and REDIS_URL set with and without the private cache (issue 15's rows).
+  const extraEnvs = {};
+  if (workloads.some((w) => w.compareCoalescing)) extraEnvs[UNCOALESCED] = { HIGHLEVEL_COALESCE_INFLIGHT: 'false' };
+  if (workloads.some((w) => w.compareCoalescing || w.compareRedis)) {
+    const redisEnvs = scaleOutEnvironments(await startRedisServer(await freePort(), children));
+    if (workloads.some((w) => w.compareRedis)) extraEnvs[WITH_REDIS] = redisEnvs[WITH_REDIS];
+    if (workloads.some((w) => w.compareCoalescing)) extraEnvs[CACHED] = redisEnvs[CACHED];
+  }
+  const extraTargets = {};
+  for (const [name, extraEnv] of Object.entries(extraEnvs)) {
+    const extraPort = await freePort();
+    const child = spawn(process.execPath, [join(DIST, 'main.js')], { cwd: ROOT, env: { ...serviceEnv, ...extraEnv, PORT: String(extraPort) }, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
-    const tail = captureTail(child.stderr, UNCOALESCED);
-    uncoalesced = { pid: child.pid, url: `http://127.0.0.1:${uncoalescedPort}` };
-    await waitForReady(`${uncoalesced.url}/readyz`, child, tail);
+    const tail = captureTail(child.stderr, name);
+    extraTargets[name] = { pid: child.pid, url: `http://127.0.0.1:${extraPort}` };
+    await waitForReady(`${extraTargets[name].url}/readyz`, child, tail);
   }
   const [httpReady, gotReady, undiciReady, peerReady] = await Promise.all([httpProxy.ready, gotProxy.ready, undiciProxy.ready, peer.ready]);
 
@@ -154,7 +159,7 @@ async function main() {
     authorization: `Bearer ${SANDBOX_LOCATION_A.token}`,
     targets: {
       service: { pid: serviceChild.pid, url: serviceUrl },
-      ...(uncoalesced ? { [UNCOALESCED]: uncoalesced } : {}),
+      ...extraTargets,
       'got-proxy': { pid: gotProxy.child.pid, url: `http://127.0.0.1:${gotReady.port}` },
       'http-proxy': { pid: httpProxy.child.pid, url: `http://127.0.0.1:${httpReady.port}` },
       'undici-proxy': { pid: undiciProxy.child.pid, url: `http://127.0.0.1:${undiciReady.port}` },

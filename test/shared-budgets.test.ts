@@ -72,7 +72,7 @@ describe('shared budgets in Redis', () => {
         let now = 1_800_000_000_000;
         const clock = () => now;
         const local = new RateLimiter({ max: 4, intervalMs: 1000, marginMs: 50, now: clock });
-        const shared = new SharedRateLimiter(connection, { max: 4, intervalMs: 1000, marginMs: 50, now: clock });
+        const shared = new SharedRateLimiter(connection, { max: 4, intervalMs: 1000, marginMs: 50, now: clock, remainingEveryMs: 0 });
         const name = (b: 'a' | 'b') => `run${run}:${b}`;
         const reservations: Array<{ budget: 'a' | 'b'; start: number; member: string }> = [];
         for (const step of operations) {
@@ -107,7 +107,7 @@ describe('shared budgets in Redis', () => {
               const taken = reservations[step.index % Math.max(1, reservations.length)];
               if (!taken) break;
               local.restamp(name(taken.budget), taken.start, now);
-              await shared.restamp(name(taken.budget), taken.member);
+              await shared.observe(name(taken.budget), {}, taken.member);
               taken.start = now;
               break;
             }

@@ -37,6 +37,14 @@ function formatTable(results) {
       '',
       '',
     ]);
+    if (s.scaleOut?.redis) {
+      const r = s.scaleOut.redis;
+      rows.push(['', 'note', `REDIS_URL set vs unset (median): req/s ${r.rpsRatio.median}x (rounds ${r.rpsRatio.perRound.join(', ')}), p50 ${r.p50DeltaMs >= 0 ? '+' : ''}${r.p50DeltaMs} ms`, '', '', '', '', '', '', '']);
+    }
+    if (s.scaleOut?.cache) {
+      const c = s.scaleOut.cache;
+      rows.push(['', 'note', `5 s cache vs coalescing alone: calls/op ${c.upstreamCallsPerOp.cached} vs ${c.upstreamCallsPerOp.coalesced} (neither ${c.upstreamCallsPerOp.off}), req/s ${c.rpsCachedOverCoalesced}x`, '', '', '', '', '', '', '']);
+    }
     if (s.coalescing) {
       const c = s.coalescing;
       rows.push(['', 'note', `coalescing on vs off (median): calls/op ${c.upstreamCallsPerOp.on} vs ${c.upstreamCallsPerOp.off}, req/s ${c.rpsOnOverOff}x, CPU/req ${c.cpuPerRequestOnOverOff}x, p50 ${c.p50DeltaMsOnMinusOff >= 0 ? '+' : ''}${c.p50DeltaMsOnMinusOff} ms`, '', '', '', '', '', '', '']);

@@ -1,6 +1,7 @@
 // From measured phases to medians per target, the service's ratios against every reference, and the
 // issue's targets met or missed.
 import { median, round2 } from './numbers.mjs';
+import { scaleOutSummary, scaleOutTargets } from './scale-out.mjs';
 import { REFERENCES, UNCOALESCED, targetsOf } from './targets.mjs';
 
 export function summarise(workload, phases) {
@@ -45,6 +46,7 @@ export function summarise(workload, phases) {
     p50DeltaMsVsGotProxy: { perRound: p50VsGot, median: round2(median(p50VsGot)) },
     gotCpuUsPerUpstreamCallOverHttp: gotCpu !== null && httpCpu !== null ? round2(gotCpu - httpCpu) : null,
     ...(workload.compareCoalescing ? { coalescing: coalescingSummary(phases, rounds) } : {}),
+    ...(scaleOutSummary(workload, phases) ? { scaleOut: scaleOutSummary(workload, phases) } : {}),
   };
 }
 
@@ -134,5 +136,6 @@ export function evaluateTargets(results) {
       met: null,
     });
   }
+  targets.push(...scaleOutTargets(results));
   return targets;
 }

@@ -9,7 +9,8 @@
 // windows of 50 ids (fan-out), no two operations in flight share an id, and in-flight coalescing across
 // operations cannot change the number of upstream calls. `hot-ids` is the opposite: every operation reads
 // one of 8 conversations, so that in-flight coalescing has something to share; it runs against a second
-// service process with coalescing off as well.
+// service process with coalescing off as well, and a third with the private cache on (5 s, in Redis).
+// `one-id` also runs against a service with REDIS_URL set (shared budgets).
 const FIELDS = 'id contactId locationId deleted inbox type unreadCount assignedTo starred';
 const ID_POOL = 1000;
 export const FAN_OUT_POOL = 16_000;
@@ -60,7 +61,7 @@ export function buildWorkloads(generatedConversationId) {
   const loaded = { connections: 32, unloaded: false };
   const unloaded = { connections: 1, unloaded: true };
   return [
-    { name: 'one-id', label: 'one id, all fields', bodies: oneBodies, distinctIdsPerOp: 1, group: 'main', ...loaded },
+    { name: 'one-id', label: 'one id, all fields', bodies: oneBodies, distinctIdsPerOp: 1, group: 'main', compareRedis: true, ...loaded },
     { name: 'fifty-ids', label: '50 aliased distinct ids', bodies: fiftyBodies, distinctIdsPerOp: 50, group: 'main', ...loaded },
     { name: 'entities', label: '_entities, 100 reps over 50 ids', bodies: entitiesBodies, distinctIdsPerOp: 50, group: 'main', ...loaded },
     { name: 'one-id-404', label: 'one id, 10% answering 404', bodies: oneMissingBodies, distinctIdsPerOp: 1, group: 'errors', ...loaded },

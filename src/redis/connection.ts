@@ -62,6 +62,8 @@ export class RedisConnection {
       // A reservation resent after a reconnect could count twice: the caller already fell back.
       autoResendUnfulfilledCommands: false,
       retryStrategy: (times) => Math.min(100 * times, 1000),
+      // Commands of many concurrent calls, issued in one tick, go out in one write.
+      enableAutoPipelining: true,
     });
     this.client.on('error', (error: Error) => this.#failed(error));
     this.client.on('close', () => this.#down('connection closed'));

@@ -72,15 +72,20 @@ local window = interval + margin
 local mode = ARGV[8]
 if mode == 'confirm' then redis.call('ZREM', KEYS[1], ARGV[7]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local flat
-if mode == 'confirm' then flat = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES')
-else flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') end
-local log = {}
-for i = 2, #flat, 2 do log[#log + 1] = tonumber(flat[i]) end
-
 local from = math.max(now + tonumber(ARGV[5]), blocked_until, now)
 local start = nil
-if #log < max or fits(log, from, max, window) then start = from end
+local log = {}
+local counted
+if mode == 'confirm' then counted = redis.call('ZCOUNT', KEYS[1], '-inf', now) else counted = redis.call('ZCARD', KEYS[1]) end
+-- Fewer starts than the limit: free at once, without reading the log (the usual case).
+if counted < max then start = from
+else
+  local flat
+  if mode == 'confirm' then flat = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES')
+  else flat = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') end
+  for i = 2, #flat, 2 do log[#log + 1] = tonumber(flat[i]) end
+  if fits(log, from, max, window) then start = from end
+end
 -- Otherwise a start becomes possible when some earlier start leaves its window.
 for i = 1, #log do
   if start ~= nil then break end
@@ -95,15 +100,13 @@ keep()
 return {1, start - now, held, scope}
 `;
 
-/** ARGV from 5: member. Moves that start to now: its answer came back (see RateLimiter.restamp). */
-export const RESTAMP = `${PRELUDE}
-redis.call('ZADD', KEYS[1], 'XX', now, ARGV[5])
-keep()
-return 1
-`;
-
-/** ARGV from 5: max, interval, remaining (each '' when the answer did not say), member prefix. */
+/**
+ * An answer came back. ARGV from 5: max, interval, remaining (each '' when the answer did not say),
+ * member prefix, and the member of the call's reservation ('' for none), whose start moves to now
+ * (RateLimiter.restamp) before the headers are read.
+ */
 export const OBSERVE = `${PRELUDE}
+if ARGV[9] ~= '' then redis.call('ZADD', KEYS[1], 'XX', now, ARGV[9]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'max', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'interval', ARGV[6]) end
 if ARGV[7] ~= '' then

@@ -25,6 +25,8 @@ export interface Slot {
 
 type Refusal = { earliest: number; scope: RateLimitScope };
 
+const RESTAMP_AFTER_MS = 25;
+
 export class Pacer {
   constructor(
     readonly limiter: RateLimiter,
@@ -63,16 +65,19 @@ export class Pacer {
     return start === undefined ? undefined : this.#waitHere(budget, deadline, start);
   }
 
-  /** The slot's call has its answer: its start moves to now, the latest moment HighLevel can have counted it. */
-  restamp(slot: Slot): void {
-    if (slot.member === undefined) this.limiter.restamp(slot.budget, slot.start, Date.now());
-    else if (this.shared?.available) this.shared.restamp(slot.budget, slot.member).catch(ignoreUnavailable);
-  }
-
-  /** What an answer's X-RateLimit-* headers said of the budget. */
-  observe(budget: string, state: RateLimitState): void {
-    this.limiter.observe(budget, state);
-    if (this.shared?.available) this.shared.observe(budget, state).catch(ignoreUnavailable);
+  /**
+   * The slot's call has its answer: its start moves to now, the latest moment HighLevel can have counted
+   * it (RateLimiter.restamp), and what the answer's X-RateLimit-* headers said is learned.
+   */
+  answered(slot: Slot, state: RateLimitState | undefined): void {
+    const now = Date.now();
+    if (slot.member === undefined) this.limiter.restamp(slot.budget, slot.start, now);
+    if (state) this.limiter.observe(slot.budget, state);
+    if (!this.shared?.available) return;
+    // A shared start is restamped only when the answer took long enough for it to matter (a quarter of
+    // the margin the windows already leave); either way the shared limiter sends only what it needs to.
+    const late = slot.member !== undefined && now - slot.start > RESTAMP_AFTER_MS ? slot.member : undefined;
+    this.shared.observe(slot.budget, state ?? {}, late).catch(ignoreUnavailable);
   }
 
   /** After a 429: nothing starts for this budget before `until`. */

@@ -150,11 +150,10 @@ export class ConversationPipeline {
     for (let attempt = 1, slot = first; ; attempt += 1) {
       if (call.attempts) call.attempts.count += 1;
       const result = await transport.get(path, headers, call.deadline);
-      pacer.restamp(slot);
       const outcome = interpret(result, { conversationId, authorization: caller.authorization, timeoutMs, maxResponseBytes });
       // Every answer, retried ones included, tells the budget where it stands; a 429 holds the budget
       // for its wait, whether or not this call is retried.
-      if (outcome.rateLimit) pacer.observe(budget, outcome.rateLimit);
+      pacer.answered(slot, outcome.rateLimit);
       if (!outcome.ok && outcome.hold) pacer.hold(budget, outcome.hold.until, outcome.hold.scope);
       observer?.({
         kind: 'attempt',

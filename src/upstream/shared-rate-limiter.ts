@@ -9,9 +9,10 @@
 // arrival. Every method throws RedisUnavailableError when Redis cannot answer: the pacer then uses its
 // in-process limiter.
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { RateLimitScope } from '../errors.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { ABSORB, HOLD, OBSERVE, RESERVE, RESTAMP } from './budget-scripts.js';
+import { ABSORB, HOLD, OBSERVE, RESERVE } from './budget-scripts.js';
 import type { RateLimitState } from './rate-limit-headers.js';
 
 export interface SharedLimits {
@@ -20,6 +21,8 @@ export interface SharedLimits {
   marginMs?: number;
   /** For the equivalence tests: a fixed clock passed to the scripts instead of Redis's. */
   now?: () => number;
+  /** How often X-RateLimit-Remaining is sent per budget, at most; default 100 ms (0: every answer). */
+  remainingEveryMs?: number;
 }
 
 export type SharedReservation =
@@ -27,8 +30,8 @@ export type SharedReservation =
   | { reserved: false; earliest: number; scope: RateLimitScope };
 
 type Script = (keys: [string, string], args: Array<string | number>) => Promise<unknown>;
-type Scripts = Record<'reserve' | 'restamp' | 'observe' | 'hold' | 'absorb', Script>;
-const SOURCES = { reserve: RESERVE, restamp: RESTAMP, observe: OBSERVE, hold: HOLD, absorb: ABSORB };
+type Scripts = Record<'reserve' | 'observe' | 'hold' | 'absorb', Script>;
+const SOURCES = { reserve: RESERVE, observe: OBSERVE, hold: HOLD, absorb: ABSORB };
 
 export class SharedRateLimiter {
   readonly #redis: RedisConnection;
@@ -38,11 +41,15 @@ export class SharedRateLimiter {
   readonly #now: () => number;
   readonly #fixedClock: boolean;
   #sequence = 0;
+  readonly #remainingEveryMs: number;
+  /** Per budget, what was last sent of the limits, and when. */
+  readonly #lastSent = new LRUCache<string, { max: number | undefined; intervalMs: number | undefined; at: number }>({ max: 10_000 });
 
   constructor(redis: RedisConnection, limits: SharedLimits) {
     this.#redis = redis;
     this.#now = limits.now ?? Date.now;
     this.#fixedClock = limits.now !== undefined;
+    this.#remainingEveryMs = limits.remainingEveryMs ?? 100;
     this.#defaults = [limits.max, limits.intervalMs, limits.marginMs ?? 100];
     this.#scripts = defineScripts(redis.client);
   }
@@ -68,15 +75,28 @@ export class SharedRateLimiter {
     return reserved === 1 ? { reserved: true, start, member } : { reserved: false, earliest: start, scope };
   }
 
-  /** The reservation's call has its answer: its start moves to now (see RateLimiter.restamp). */
-  async restamp(budget: string, member: string): Promise<void> {
-    await this.#run('restamp', budget, [member]);
+  /**
+   * An answer came back: the reservation `member` (when given) is restamped to now (RateLimiter.restamp),
+   * then what HighLevel's X-RateLimit-* headers said is learned, for every instance. One script for both.
+   */
+  async observe(budget: string, state: RateLimitState, member = ''): Promise<void> {
+    if (member === '' && !this.#news(budget, state)) return;
+    await this.#run('observe', budget, [state.max ?? '', state.intervalMs ?? '', state.remaining ?? '', this.#member(), member]);
   }
 
-  /** Learns from HighLevel's X-RateLimit-* headers, for every instance. */
-  async observe(budget: string, state: RateLimitState): Promise<void> {
-    if (state.max === undefined && state.intervalMs === undefined && state.remaining === undefined) return;
-    await this.#run('observe', budget, [state.max ?? '', state.intervalMs ?? '', state.remaining ?? '', this.#member()]);
+  /**
+   * Whether headers tell Redis something: limits that changed, or X-RateLimit-Remaining, which counts
+   * (and corrects for calls made by others) at most every `remainingEveryMs` per budget from here.
+   * Every answer carries them: sending each would double this instance's Redis traffic for nothing.
+   */
+  #news(budget: string, state: RateLimitState): boolean {
+    const now = this.#now();
+    const last = this.#lastSent.get(budget);
+    const limitsChanged = (state.max !== undefined && state.max !== last?.max) || (state.intervalMs !== undefined && state.intervalMs !== last?.intervalMs);
+    const remainingDue = state.remaining !== undefined && (last === undefined || now - last.at >= this.#remainingEveryMs);
+    if (!limitsChanged && !remainingDue) return false;
+    this.#lastSent.set(budget, { max: state.max ?? last?.max, intervalMs: state.intervalMs ?? last?.intervalMs, at: now });
+    return true;
   }
 
   /** After a 429: nothing starts for this budget, on any instance, before `until` (this process's clock). */
