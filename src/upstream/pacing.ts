@@ -25,7 +25,6 @@ export interface Slot {
 
 type Refusal = { earliest: number; scope: RateLimitScope };
 
-const RESTAMP_AFTER_MS = 25;
 
 export class Pacer {
   constructor(
@@ -73,11 +72,9 @@ export class Pacer {
     const now = Date.now();
     if (slot.member === undefined) this.limiter.restamp(slot.budget, slot.start, now);
     if (state) this.limiter.observe(slot.budget, state);
-    if (!this.shared?.available) return;
-    // A shared start is restamped only when the answer took long enough for it to matter (a quarter of
-    // the margin the windows already leave); either way the shared limiter sends only what it needs to.
-    const late = slot.member !== undefined && now - slot.start > RESTAMP_AFTER_MS ? slot.member : undefined;
-    this.shared.observe(slot.budget, state ?? {}, late).catch(ignoreUnavailable);
+    // A shared start is restamped in Redis with the headers, one script: always, as the start Redis
+    // recorded is its own clock's, and this process may have begun the call well after it (a busy loop).
+    if (this.shared?.available && (slot.member !== undefined || state)) this.shared.observe(slot.budget, state ?? {}, slot.member).catch(ignoreUnavailable);
   }
 
   /** After a 429: nothing starts for this budget before `until`. */
@@ -86,16 +83,20 @@ export class Pacer {
     if (this.shared?.available) this.shared.hold(budget, until, scope).catch(ignoreUnavailable);
   }
 
-  /** A token's budget joins its location's, once an answer told the location. */
-  adopt(from: string, to: string): void {
+  /**
+   * A token's budget joins its location's, once an answer told the location. Awaited by the token's
+   * first call, so that its other calls, waiting for it, count what the token's budget held.
+   */
+  async adopt(from: string, to: string): Promise<void> {
     this.limiter.adopt(from, to);
-    if (this.shared?.available) this.shared.adopt(from, to).catch(ignoreUnavailable);
+    if (this.shared?.available) await this.shared.adopt(from, to).catch(ignoreUnavailable);
   }
 
   #acquireHere(budget: string, now: number, deadline: number): Slot | Promise<Slot> {
     const start = this.limiter.reserve(budget, now, deadline);
     if (start === undefined) throw this.#rateLimitedHere(budget, now);
-    if (start <= now) return { budget, start };
+    // The limiter reads the clock itself: a millisecond may have passed since `now`.
+    if (start <= Date.now()) return { budget, start };
     return this.#waitHere(budget, deadline, start).then((slot) => {
       if (!slot) throw this.#rateLimitedHere(budget, Date.now());
       return slot;

@@ -163,7 +163,7 @@ export class ConversationPipeline {
       });
       if (outcome.ok) {
         const moved = budgets.learn(caller.digest, outcome.record.locationId);
-        if (moved) pacer.adopt(moved.from, moved.to);
+        if (moved) await pacer.adopt(moved.from, moved.to);
         return outcome;
       }
       const delay = retry.delayAfter(outcome.failed, attempt);
