@@ -1,6 +1,7 @@
 // The parsers of configuration values: what each kind of variable accepts, and the message that says
 // what is wrong with a bad value (never the value itself: it may be a secret).
 import { readFileSync } from 'node:fs';
+import { ed25519Key, rsaKey } from './webhooks/signatures.js';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -71,3 +72,17 @@ export const redisUrl = z.string().refine((value) => {
 
 /** Put before every key: no braces (they would pick the hash slot), no spaces. */
 export const keyPrefix = z.string().regex(/^[\x21-\x7a\x7c\x7e]{1,64}$/, 'must be 1-64 printable characters without spaces or braces');
+
+/** A public key the webhook endpoint can use: checked at start-up, kept as given. */
+const publicKey = (parse: (value: string) => unknown, message: string) =>
+  z.string().refine((value) => {
+    try {
+      parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, message);
+
+export const ed25519PublicKey = publicKey(ed25519Key, 'must be an Ed25519 public key: PEM, or base64 of its 32 raw bytes or of its DER');
+export const rsaPublicKey = publicKey(rsaKey, 'must be an RSA public key in PEM (HighLevel publishes it)');

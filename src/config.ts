@@ -6,7 +6,20 @@
 // inferred from the table, so a setting has exactly those two names, and each module takes its group
 // as it is (`new HighLevelClient({ ...config.upstream, breaker: config.breaker })`).
 import { z } from 'zod';
-import { LOG_LEVELS, automaticMaxConnections, boolean, httpUrl, integer, keyPrefix, names, origins, ratio, redisUrl } from './config-values.js';
+import {
+  LOG_LEVELS,
+  automaticMaxConnections,
+  boolean,
+  ed25519PublicKey,
+  httpUrl,
+  integer,
+  keyPrefix,
+  names,
+  origins,
+  ratio,
+  redisUrl,
+  rsaPublicKey,
+} from './config-values.js';
 
 export { automaticMaxConnections } from './config-values.js';
 export type { LogLevel } from './config-values.js';
@@ -16,7 +29,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const GROUPS = ['upstream', 'breaker', 'cache', 'redis', 'limits', 'http', 'graphql', 'observability'] as const;
+const GROUPS = ['upstream', 'breaker', 'cache', 'redis', 'webhooks', 'limits', 'http', 'graphql', 'observability'] as const;
 type Group = (typeof GROUPS)[number];
 
 /** One row of the table. */
@@ -58,6 +71,11 @@ const variables = {
   REDIS_URL: row('redis', 'url', redisUrl, undefined),
   REDIS_KEY_PREFIX: row('redis', 'keyPrefix', keyPrefix, 'hlgql:'),
   REDIS_COMMAND_TIMEOUT_MS: row('redis', 'commandTimeoutMs', integer(10, 60_000), '250'),
+  // HighLevel's webhooks (src/webhooks/); the endpoint is on when either key is set.
+  WEBHOOK_SIGNATURE_PUBLIC_KEY: row('webhooks', 'signaturePublicKey', ed25519PublicKey, undefined),
+  WEBHOOK_PUBLIC_KEY: row('webhooks', 'publicKey', rsaPublicKey, undefined),
+  WEBHOOK_MAX_BODY_BYTES: row('webhooks', 'maxBodyBytes', integer(1024, 16 * 1024 * 1024), '65536'),
+  WEBHOOK_MAX_AGE_SECONDS: row('webhooks', 'maxAgeSeconds', integer(1, 86_400), '300'),
   // What one operation may cost and look like (src/limits/, the loader).
   OPERATION_DEADLINE_MS: row('limits', 'operationDeadlineMs', integer(1, 600_000), '15000'),
   MAX_CONCURRENT_UPSTREAM_PER_OPERATION: row('limits', 'maxConcurrentUpstream', integer(1, 1000), '64'),

@@ -1,4 +1,5 @@
-// Small HTTP helpers for the node:http front: reading a bounded JSON body, writing JSON answers.
+// Small HTTP helpers for the node:http front: reading a bounded body (JSON, or raw for webhooks), writing
+// JSON answers.
 import type http from 'node:http';
 import type { RequestErrorCode } from './errors.js';
 
@@ -21,7 +22,7 @@ export async function readJsonBody(req: http.IncomingMessage, maxBytes: number):
   }
   const tooLarge = { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `Request body exceeds ${maxBytes} bytes.` } as const;
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) return tooLarge;
-  const body = await readBody(req, maxBytes);
+  const body = await readRawBody(req, maxBytes);
   if (body === undefined) return tooLarge;
   try {
     return { ok: true, value: JSON.parse(body.toString('utf8')) };
@@ -35,7 +36,7 @@ export async function readJsonBody(req: http.IncomingMessage, maxBytes: number):
  * async iterator: this runs for every request, and the iterator costs a promise per chunk.
  * @throws when the client goes away before the body is complete.
  */
-function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+export function readRawBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -20,6 +20,7 @@ import { upstreamEventHandler } from './observability/upstream-events.js';
 import { type Tracing, startOperationSpan, upstreamTracer } from './observability/tracing.js';
 import { RedisConnection } from './redis/connection.js';
 import { HighLevelClient } from './upstream/client.js';
+import { WebhookEndpoint } from './webhooks/endpoint.js';
 import { isObject } from './json.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
@@ -65,6 +66,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined, redis },
   );
   metrics.setBreakerState('closed');
+  const webhooks = WebhookEndpoint.create(config.webhooks, client, logger, metrics, redis);
   let lastRefusalLogged = 0;
   const connections = new ClientConnections(front, {
     onRefused: () => {
@@ -111,6 +113,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
       }
       return serveGraphQL(req, res, search);
     }
+    if (pathname === '/webhooks/highlevel' && webhooks) return webhooks.handle(req, res);
     if (pathname === '/healthz' && isRead(req)) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/metrics' && isRead(req)) {
       const text = await metrics.registry.metrics();

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       },
       cache: { ttlSeconds: 0, maxEntries: 10000 },
       redis: { url: undefined, keyPrefix: 'hlgql:', commandTimeoutMs: 250 },
+      webhooks: { signaturePublicKey: undefined, publicKey: undefined, maxBodyBytes: 65536, maxAgeSeconds: 300 },
       limits: {
         operationDeadlineMs: 15000,
         maxConcurrentUpstream: 64,
@@ -124,6 +125,9 @@ describe('loadConfig', () => {
         REDIS_URL: 'rediss://:pass@redis.internal:6380/2',
         REDIS_KEY_PREFIX: 'conversations:',
         REDIS_COMMAND_TIMEOUT_MS: '100',
+        WEBHOOK_SIGNATURE_PUBLIC_KEY: 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=',
+        WEBHOOK_MAX_BODY_BYTES: '4096',
+        WEBHOOK_MAX_AGE_SECONDS: '60',
       }),
     ).toEqual({
       upstream: {
@@ -147,6 +151,7 @@ describe('loadConfig', () => {
       },
       cache: { ttlSeconds: 5, maxEntries: 500 },
       redis: { url: 'rediss://:pass@redis.internal:6380/2', keyPrefix: 'conversations:', commandTimeoutMs: 100 },
+      webhooks: { signaturePublicKey: 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=', publicKey: undefined, maxBodyBytes: 4096, maxAgeSeconds: 60 },
       limits: {
         operationDeadlineMs: 8000,
         maxConcurrentUpstream: 4,
@@ -212,6 +217,8 @@ describe('loadConfig', () => {
     ['REDIS_KEY_PREFIX', 'a{b}:', 'REDIS_KEY_PREFIX must be 1-64 printable characters without spaces or braces'],
     ['CONVERSATION_CACHE_TTL_SECONDS', '-1', 'CONVERSATION_CACHE_TTL_SECONDS must be a whole number'],
     ['CONVERSATION_CACHE_MAX_ENTRIES', '0', 'CONVERSATION_CACHE_MAX_ENTRIES must be at least 1'],
+    ['WEBHOOK_SIGNATURE_PUBLIC_KEY', 'c2hvcnQ=', 'WEBHOOK_SIGNATURE_PUBLIC_KEY must be an Ed25519 public key: PEM, or base64 of its 32 raw bytes or of its DER'],
+    ['WEBHOOK_PUBLIC_KEY', 'not a key', 'WEBHOOK_PUBLIC_KEY must be an RSA public key in PEM'],
   ])('refuses %s=%j with one line naming the variable', (name, value, expected) => {
     let thrown: unknown;
     try {
@@ -281,6 +288,10 @@ describe('loadConfig', () => {
       REDIS_URL: undefined,
       REDIS_KEY_PREFIX: 'hlgql:',
       REDIS_COMMAND_TIMEOUT_MS: '250',
+      WEBHOOK_SIGNATURE_PUBLIC_KEY: undefined,
+      WEBHOOK_PUBLIC_KEY: undefined,
+      WEBHOOK_MAX_BODY_BYTES: '65536',
+      WEBHOOK_MAX_AGE_SECONDS: '300',
       NODE_ENV: 'development',
       GRAPHQL_INTROSPECTION: undefined,
       MAX_LOOKUPS_PER_OPERATION: '100',

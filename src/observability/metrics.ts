@@ -35,6 +35,7 @@ export class Metrics {
   readonly #cache: Counter<'outcome'>;
   readonly #cacheInvalidations: Counter;
   readonly #redisErrors: Counter;
+  readonly #webhooks: Counter<'outcome'>;
   #redisUp: Gauge | undefined;
   #openConnections: () => number = () => 0;
   readonly #operationNames = new Set<string>();
@@ -112,6 +113,12 @@ export class Metrics {
     this.#redisErrors = new Counter({
       name: 'redis_errors_total',
       help: 'Redis commands that failed or timed out, and connection errors (REDIS_URL); each falls back to the in-process path.',
+      registers,
+    });
+    this.#webhooks = new Counter({
+      name: 'webhook_deliveries_total',
+      help: 'HighLevel webhook deliveries, by outcome: applied, outdated, duplicate, ignored (type not handled), unsigned, bad_signature, expired, malformed, too_large.',
+      labelNames: ['outcome'],
       registers,
     });
     this.#breaker = new Gauge({
@@ -205,6 +212,10 @@ export class Metrics {
 
   observeCacheInvalidation(): void {
     this.#cacheInvalidations.inc();
+  }
+
+  observeWebhook(outcome: string): void {
+    this.#webhooks.inc({ outcome });
   }
 
   observeRedisError(): void {
