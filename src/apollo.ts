@@ -15,15 +15,17 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { operationPlugin } from './observability/operation-plugin.js';
 import { createSchema } from './schema.js';
+import type { GraphQLSchema } from 'graphql';
 
 export function createApolloServer(
   config: Config['graphql'],
   limits: Config['limits'],
   logger: Logger,
   metrics?: Metrics,
+  schema: GraphQLSchema = createSchema(),
 ): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
-    schema: createSchema(),
+    schema,
     csrfPrevention: true,
     logger,
     // Off in production unless GRAPHQL_INTROSPECTION=true. `_service { sdl }` is an ordinary field, so

@@ -80,6 +80,7 @@ const variables = {
   OPERATION_DEADLINE_MS: row('limits', 'operationDeadlineMs', integer(1, 600_000), '15000'),
   MAX_CONCURRENT_UPSTREAM_PER_OPERATION: row('limits', 'maxConcurrentUpstream', integer(1, 1000), '64'),
   MAX_LOOKUPS_PER_OPERATION: row('limits', 'maxLookups', integer(1, 10_000), '100'),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: row('limits', 'maxSubscriptionsPerConnection', integer(1, 1000), '20'),
   MAX_REQUEST_BODY_BYTES: row('limits', 'maxRequestBodyBytes', integer(1024, 64 * 1024 * 1024), '102400'),
   GRAPHQL_MAX_TOKENS: row('limits', 'maxTokens', integer(10, 1_000_000), '10000'),
   GRAPHQL_MAX_DEPTH: row('limits', 'maxDepth', integer(1, 100), '8'),

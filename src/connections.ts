@@ -61,6 +61,8 @@ export class ClientConnections {
     this.server.on('timeout', (socket: Socket) => {
       if (!this.#sockets.get(socket)) socket.destroy();
     });
+    // A socket upgraded to WebSocket belongs to the live transport (src/live/), which drains it itself.
+    this.server.on('upgrade', (req: http.IncomingMessage) => this.#sockets.delete(req.socket));
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket;
       this.#sockets.set(socket, (this.#sockets.get(socket) ?? 0) + 1);

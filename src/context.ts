@@ -6,6 +6,7 @@ import type { Logger } from './observability/logger.js';
 import type { Context, Span } from '@opentelemetry/api';
 import type { Metrics } from './observability/metrics.js';
 import type { HighLevelClient } from './upstream/client.js';
+import type { ConversationEvents } from './live/conversation-events.js';
 
 export interface RequestContext {
   /** Loads conversations with this request's credentials; never shared with another request. */
@@ -15,6 +16,19 @@ export interface RequestContext {
   requestId: string;
   /** The operation's span, when tracing is on. */
   span?: Span | undefined;
+  /** Subscriptions only (GraphQL over WebSocket): where changes come from, and this connection's limits. */
+  live?: LiveContext | undefined;
+}
+
+/** What a subscription needs beyond a query's context (src/live/). */
+export interface LiveContext {
+  events: ConversationEvents;
+  /** MAX_LOOKUPS_PER_OPERATION: ids one subscription may name. */
+  maxLookups: number;
+  /** Aborted when the service drains: subscriptions complete. */
+  closing: AbortSignal;
+  /** The subscriber did not keep up with its changes: its connection is closed. */
+  tooSlow(): void;
 }
 
 export interface ContextDependencies {

@@ -5,6 +5,7 @@
 // health endpoints and an orderly drain on stop (connections.ts bounds the connections themselves).
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import cors from 'cors';
 import { createApolloServer } from './apollo.js';
@@ -21,6 +22,9 @@ import { type Tracing, startOperationSpan, upstreamTracer } from './observabilit
 import { RedisConnection } from './redis/connection.js';
 import { HighLevelClient } from './upstream/client.js';
 import { WebhookEndpoint } from './webhooks/endpoint.js';
+import { ConversationEvents } from './live/conversation-events.js';
+import { LiveTransport } from './live/websocket.js';
+import { createSchema } from './schema.js';
 import { isObject } from './json.js';
 
 /** Request headers a browser may send cross-origin (CORS preflight). */
@@ -66,7 +70,9 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     { observer: upstreamEventHandler(logger, metrics), tracer: tracing ? upstreamTracer(tracing.tracer) : undefined, redis },
   );
   metrics.setBreakerState('closed');
-  const webhooks = WebhookEndpoint.create(config.webhooks, client, logger, metrics, redis);
+  const events = new ConversationEvents(redis);
+  await events.start();
+  const webhooks = WebhookEndpoint.create(config.webhooks, { client, events }, logger, metrics, redis);
   let lastRefusalLogged = 0;
   const connections = new ClientConnections(front, {
     onRefused: () => {
@@ -79,7 +85,8 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
   });
   metrics.watchConnections(() => connections.open);
   const httpServer = connections.server;
-  const apollo = createApolloServer(config.graphql, limits, logger, metrics);
+  const schema = createSchema();
+  const apollo = createApolloServer(config.graphql, limits, logger, metrics, schema);
   await apollo.start();
 
   const contextDependencies = {
@@ -90,6 +97,12 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     maxConcurrentUpstream: limits.maxConcurrentUpstream,
     metrics,
   };
+
+  const live = new LiveTransport({ config, schema, context: contextDependencies, events });
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://service.invalid').pathname === '/graphql') live.upgrade(req, socket, head, connections.draining);
+    else socket.destroy();
+  });
 
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     route(req, res).catch((error: unknown) => {
@@ -194,7 +207,9 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
      */
     async stop() {
       if (connections.draining) return;
-      await connections.drain(front.shutdownGraceMs);
+      // Subscriptions complete and their sockets close (1001) while the HTTP connections drain.
+      await Promise.all([live.drain(), connections.drain(front.shutdownGraceMs)]);
+      await events.close();
       await apollo.stop();
       await client.close();
       await redis?.close();

@@ -223,11 +223,21 @@ describe('client mistakes get client codes, never INTERNAL_SERVER_ERROR', () => 
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 
-  it.each(['mutation', 'subscription'])('answers a %s operation with 400 and a message saying to send a query', async (kind) => {
-    const { status, body } = await stack.graphql(`${kind} Change { conversation(id: "${SANDBOX_IDS.phone}") { id } }`);
+  it('answers a mutation with 400 and a message saying to send a query', async () => {
+    const { status, body } = await stack.graphql(`mutation Change { conversation(id: "${SANDBOX_IDS.phone}") { id } }`);
     expect(status).toBe(400);
     expect(body.errors?.[0]).toMatchObject({
-      message: `This service has no ${kind} operations: it reads conversations, so send a query instead.`,
+      message: 'This service has no mutation operations: it reads conversations, so send a query instead.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(stack.sandbox.totalCalls()).toBe(0);
+  });
+
+  it('answers a subscription over HTTP with 400 and a message pointing at the WebSocket', async () => {
+    const { status, body } = await stack.graphql(`subscription Live { conversationUpdated(ids: ["${SANDBOX_IDS.phone}"]) { id } }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) at /graphql, not over HTTP.',
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
     expect(stack.sandbox.totalCalls()).toBe(0);

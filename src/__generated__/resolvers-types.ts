@@ -169,6 +169,32 @@ export type QueryConversationsArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
+/**
+ * Live conversations, over GraphQL over WebSocket (graphql-ws, subprotocol `graphql-transport-ws`) at
+ * `/graphql`. Fed by HighLevel's verified webhooks (see the README's "Webhooks"); no upstream call per change.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The conversations with these ids, each time HighLevel tells of a change to one of them: an update of
+   * its unread count, inbox, starred or deleted flags (ConversationUnreadUpdate), or a message in it
+   * (InboundMessage, OutboundMessage). Each id is first read once with the subscriber's own token, so an id
+   * the token may not read fails the subscription with that id's error (FORBIDDEN, NOT_FOUND, ...) before
+   * anything is streamed; a change then yields the conversation as last read with the change's fields laid
+   * over it. The ids count against MAX_LOOKUPS_PER_OPERATION.
+   */
+  conversationUpdated: Conversation;
+};
+
+
+/**
+ * Live conversations, over GraphQL over WebSocket (graphql-ws, subprotocol `graphql-transport-ws`) at
+ * `/graphql`. Fed by HighLevel's verified webhooks (see the README's "Webhooks"); no upstream call per change.
+ */
+export type SubscriptionConversationUpdatedArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
 /** A HighLevel team member (user). Owned by another subgraph; this one only knows its id. */
 export type User = {
   __typename?: 'User';
@@ -279,6 +305,7 @@ export type ResolversTypes = ResolversObject<{
   ErrorCode: ErrorCode;
   Location: ResolverTypeWrapper<Location>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<User>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -292,6 +319,7 @@ export type ResolversParentTypes = ResolversObject<{
   Conversation: ConversationRecord;
   Location: Location;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: User;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -335,6 +363,10 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   conversations?: Resolver<Array<Maybe<ResolversTypes['Conversation']>>, ParentType, ContextType, RequireFields<QueryConversationsArgs, 'ids'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  conversationUpdated?: SubscriptionResolver<ResolversTypes['Conversation'], "conversationUpdated", ParentType, ContextType, RequireFields<SubscriptionConversationUpdatedArgs, 'ids'>>;
+}>;
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
@@ -344,6 +376,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Conversation?: ConversationResolvers<ContextType>;
   Location?: LocationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

@@ -14,14 +14,17 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { DeliveryState } from './delivery-state.js';
+import type { ConversationEvents } from '../live/conversation-events.js';
 import { parseEvent, type WebhookEvent } from './events.js';
 import { type WebhookKeys, ed25519Key, rsaKey, verifySignature } from './signatures.js';
 
 export type DeliveryOutcome = 'applied' | 'outdated' | 'duplicate' | 'ignored' | 'unsigned' | 'bad_signature' | 'expired' | 'malformed' | 'too_large';
 
 export interface WebhookTarget {
-  /** Every token's cached answers of this conversation stop counting. */
-  invalidateConversation(conversationId: string): Promise<void>;
+  /** The upstream client: every token's cached answers of a conversation stop counting. */
+  client: { invalidateConversation(conversationId: string): Promise<void> };
+  /** The subscribers, on every instance. */
+  events: Pick<ConversationEvents, 'publish'>;
 }
 
 export class WebhookEndpoint {
@@ -79,11 +82,12 @@ export class WebhookEndpoint {
     if (event.conversationId === undefined) return this.#answer(res, 200, 'ignored', undefined, event);
     if (!(await this.#state.newer(event.conversationId, event.timestamp))) return this.#answer(res, 200, 'outdated', undefined, event);
     try {
-      await this.target.invalidateConversation(event.conversationId);
+      await this.target.client.invalidateConversation(event.conversationId);
     } catch (error) {
       // Redis away: the cache is bypassed meanwhile, and its entries expire with the TTL.
       this.logger.warn({ err: error, conversationId: event.conversationId, webhookId: event.webhookId }, 'webhook applied, but the cache could not be invalidated');
     }
+    await this.target.events.publish({ conversationId: event.conversationId, timestamp: event.timestamp, fields: event.fields });
     return this.#answer(res, 200, 'applied', undefined, event);
   }
 

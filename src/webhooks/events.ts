@@ -2,6 +2,7 @@
 // `timestamp`, `webhookId`) and, for the events that concern a conversation, which conversation.
 // Nothing else of the body is kept: message bodies and contact data are customer data, never logged.
 import { isObject } from '../json.js';
+import { type ChangedFields, changedFields } from '../live/conversation-events.js';
 
 export type WebhookEvent = {
   type: string;
@@ -10,6 +11,8 @@ export type WebhookEvent = {
   timestamp: number;
   /** The conversation it changes, for the event types that change one. */
   conversationId: string | undefined;
+  /** The conversation's fields the event gives (ConversationUnreadUpdate), for subscribers. */
+  fields: ChangedFields;
 };
 
 export type ParsedEvent = { ok: true; event: WebhookEvent } | { ok: false; problem: string };
@@ -39,5 +42,6 @@ export function parseEvent(body: Buffer): ParsedEvent {
   if (field !== undefined && (typeof conversationId !== 'string' || conversationId === '')) {
     return { ok: false, problem: `a ${type} event without "${field}"` };
   }
-  return { ok: true, event: { type, webhookId, timestamp: at, conversationId: conversationId as string | undefined } };
+  const fields = type === 'ConversationUnreadUpdate' ? changedFields(value) : {};
+  return { ok: true, event: { type, webhookId, timestamp: at, conversationId: conversationId as string | undefined, fields } };
 }

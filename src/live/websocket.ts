@@ -1,0 +1,106 @@
+// GraphQL over WebSocket (graphql-ws, subprotocol graphql-transport-ws, the protocol Apollo Router speaks
+// to subgraphs) on the same port and path as queries, /graphql.
+//
+// Admission, in order: the upgrade's Origin must be in CORS_ALLOWED_ORIGINS when that is set (a page on
+// another site must not ride a browser's credentials: cross-site WebSocket hijacking); a draining service
+// takes no new connection; after connection_init, the token comes from connectionParams.authorization or
+// the upgrade's Authorization header, else the socket is closed with 4401. Each operation is validated
+// with the limits queries have; MAX_SUBSCRIPTIONS_PER_CONNECTION bounds one connection. graphql-ws pings
+// every 12 s and drops a peer that does not answer; a subscriber that cannot keep up is closed (4429).
+// Drain: every subscription completes, then every socket closes with 1001.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import { type ContextDependencies, createRequestContext, type RequestContext } from '../context.js';
+import { documentValidationRules, parseOptions } from '../limits/document-limits.js';
+import type { ConversationEvents } from './conversation-events.js';
+
+export interface LiveSettings {
+  config: Config;
+  schema: GraphQLSchema;
+  context: ContextDependencies;
+  events: ConversationEvents;
+}
+
+export class LiveTransport {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  readonly #closing = new AbortController();
+  readonly #disposable: { dispose(): Promise<void> | void };
+  readonly #allowedOrigins: readonly string[];
+
+  constructor(private readonly settings: LiveSettings) {
+    const { config, schema, context: dependencies, events } = settings;
+    this.#allowedOrigins = config.http.corsAllowedOrigins;
+    const limits = config.limits;
+    const rules = [...specifiedRules, ...documentValidationRules(limits), ...(config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+    const perConnection = new WeakMap<object, number>();
+    this.#disposable = useServer<Record<string, unknown>, { context: RequestContext | undefined }>(
+      {
+        schema,
+        connectionInitWaitTimeout: 3000,
+        isProd: config.graphql.production,
+        onConnect: (ctx) => {
+          const given = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? (dependencies.defaultToken ? `Bearer ${dependencies.defaultToken}` : undefined);
+          if (typeof given !== 'string' || given.trim() === '') {
+            ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization or an Authorization header');
+            return false;
+          }
+          const socket = ctx.extra.socket;
+          ctx.extra.context = {
+            ...createRequestContext(dependencies, { authorization: given.trim() }, { requestId: `ws-${Date.now().toString(36)}` }),
+            live: { events, maxLookups: limits.maxLookups, closing: this.#closing.signal, tooSlow: () => socket.close(4429, 'Too slow: changes were waiting beyond the bound') },
+          };
+          return true;
+        },
+        onSubscribe: (ctx, _id, payload) => {
+          const count = (perConnection.get(ctx) ?? 0) + 1;
+          if (count > limits.maxSubscriptionsPerConnection) {
+            return [new GraphQLError(`A connection may hold at most ${limits.maxSubscriptionsPerConnection} subscriptions (MAX_SUBSCRIPTIONS_PER_CONNECTION).`, { extensions: { code: 'BAD_USER_INPUT' } })];
+          }
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query, parseOptions(limits));
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          }
+          const errors = validate(schema, document, rules);
+          if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          perConnection.set(ctx, count);
+          const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: ctx.extra.context };
+          return args;
+        },
+        onComplete: (ctx) => {
+          perConnection.set(ctx, Math.max(0, (perConnection.get(ctx) ?? 1) - 1));
+        },
+      },
+      this.#wss,
+    );
+  }
+
+  /** For the HTTP server's 'upgrade' event on /graphql. */
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, draining: boolean): void {
+    const origin = req.headers.origin;
+    if (draining) return refuse(socket, 503, 'Service Unavailable');
+    if (this.#allowedOrigins.length > 0 && origin !== undefined && !this.#allowedOrigins.includes(origin)) return refuse(socket, 403, 'Forbidden');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
+  }
+
+  /** Every subscription completes, then every socket closes with 1001 (Going away), within a second. */
+  async drain(): Promise<void> {
+    this.#closing.abort();
+    // Give the completes a moment to be written before the sockets close.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sockets = [...this.#wss.clients];
+    const closed = Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once('close', resolve)))));
+    await this.#disposable.dispose();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    for (const socket of sockets) socket.terminate();
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
