@@ -56,7 +56,7 @@ interface SandboxConversationFields {
 }
 
 /** A conversation body exactly as HighLevel returns it (the flat form), extra keys included. */
-interface SandboxConversationBody extends SandboxConversationFields {
+export interface SandboxConversationBody extends SandboxConversationFields {
   readonly [extra: string]: unknown;
 }
 

@@ -8,12 +8,21 @@ const CONVERSATIONS_BY_ID: ReadonlyMap<string, SandboxConversation> = new Map(
   [...SANDBOX_CONVERSATIONS, ...SANDBOX_FAULT_CONVERSATIONS].map((conversation) => [conversation.body.id, conversation]),
 );
 
-/** Step 6, for a request that passed the header checks and the rate limits. */
-export function lookup(id: string, location: SandboxLocation, generated: number): Reply {
+/** A seeded, fault or generated conversation with this id, as seeded. */
+export function findConversation(id: string, generated: number): SandboxConversation | undefined {
+  return CONVERSATIONS_BY_ID.get(id) ?? generatedConversation(id, generated);
+}
+
+/**
+ * Step 6, for a request that passed the header checks and the rate limits. `current` gives the
+ * conversation as changed since (POST /sandbox/conversations/{id}, see changes.ts).
+ */
+export function lookup(id: string, location: SandboxLocation, generated: number, current: (conversation: SandboxConversation) => SandboxConversation = (c) => c): Reply {
   if (!VALID_ID.test(id)) {
     return errorReply(422, ['conversationId must be a valid id'], 'Unprocessable Entity');
   }
-  const conversation = CONVERSATIONS_BY_ID.get(id) ?? generatedConversation(id, generated);
+  const seeded = findConversation(id, generated);
+  const conversation = seeded && current(seeded);
   if (conversation === undefined) return errorReply(404, 'Conversation not found', 'Not Found');
   if (conversation.location.id !== location.id) {
     return errorReply(403, 'The token does not have access to this location.');

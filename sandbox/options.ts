@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fault } from './data.js';
 import type { Limits } from './quota.js';
+import type { SandboxChanges } from './changes.js';
 
 export interface SandboxOptions {
   /** Port to listen on; default 0 (an ephemeral port, read it back from `port` or `url`). */
@@ -43,6 +44,8 @@ export interface RecordedRequest {
 }
 
 export interface SandboxUpstream {
+  /** Conversations changed by POST /sandbox/conversations/{id}, and the signed webhooks that tell of it (changes.ts). */
+  readonly webhooks: Pick<SandboxChanges, 'publicKeys' | 'sendWebhooksTo'>;
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   readonly port: number;

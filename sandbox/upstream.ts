@@ -30,7 +30,8 @@ import {
   statusFaultReply,
 } from './replies.js';
 import { type Fault, SANDBOX_API_VERSIONS, SANDBOX_TOKENS } from './data.js';
-import { lookup } from './lookup.js';
+import { findConversation, lookup } from './lookup.js';
+import { CHANGE_PATH, SandboxChanges } from './changes.js';
 import { type RecordedRequest, type SandboxOptions, type SandboxUpstream, type Settings, settingsFrom } from './options.js';
 
 export type { SandboxOptions, SandboxUpstream } from './options.js';
@@ -83,6 +84,7 @@ class Sandbox implements SandboxUpstream {
   readonly #settings: Settings;
   readonly #limiter: SandboxQuota;
   readonly #faults = new FaultTable();
+  readonly webhooks = new SandboxChanges();
   #requests: RecordedRequest[] = [];
   #total = 0;
   #perId = new Map<string, number>();
@@ -155,6 +157,7 @@ class Sandbox implements SandboxUpstream {
 
   clearFaults(): void {
     this.#faults.clear();
+    this.webhooks.clear();
   }
 
   reset(): void {
@@ -178,6 +181,8 @@ class Sandbox implements SandboxUpstream {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const changed = req.method === 'POST' ? CHANGE_PATH.exec((req.url ?? '/').split('?', 1)[0] ?? '') : null;
+    if (changed) return this.webhooks.handle(req, res, changed[1] as string, (id) => findConversation(id, this.#settings.generatedConversations));
     // A GET may still carry a body; drain it so the keep-alive connection stays usable.
     req.resume();
     const method = req.method ?? 'GET';
@@ -269,7 +274,7 @@ class Sandbox implements SandboxUpstream {
     // HighLevel counts per app and location: every token of a location draws on one budget.
     const admission = this.#limiter.admit(location.id, Date.now());
     if (!admission.admitted) return { kind: 'reply', reply: admission.reply };
-    const reply = lookup(id, location, this.#settings.generatedConversations);
+    const reply = lookup(id, location, this.#settings.generatedConversations, (conversation) => this.webhooks.current(conversation));
     return { kind: 'reply', reply: { ...reply, headers: { ...admission.headers, ...reply.headers } } };
   }
 }

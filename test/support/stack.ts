@@ -35,12 +35,15 @@ export interface Stack extends Instance {
 }
 
 export async function startStack(
-  options: { config?: ConfigOverrides; sandbox?: SandboxOptions; tracing?: Tracing } = {},
+  options: { config?: ConfigOverrides; sandbox?: SandboxOptions; tracing?: Tracing; /** The sandbox's changes send signed webhooks to the service. */ live?: boolean } = {},
 ): Promise<Stack> {
   const sandbox = await startSandboxUpstream(options.sandbox);
   let instance: Instance;
   try {
-    instance = await startInstance(sandbox, options);
+    const { ed25519, rsa } = sandbox.webhooks.publicKeys;
+    const config = options.live ? { ...options.config, webhooks: { signaturePublicKey: ed25519, publicKey: rsa, ...options.config?.webhooks } } : options.config;
+    instance = await startInstance(sandbox, { ...options, config });
+    if (options.live) sandbox.webhooks.sendWebhooksTo(`${instance.service.url}/webhooks/highlevel`);
   } catch (error) {
     await sandbox.close();
     throw error;
