@@ -13,10 +13,18 @@ async function main(): Promise<void> {
     throw new ConfigError('Invalid configuration: SANDBOX_PORT must be a whole number from 0 to 65535');
   }
   const sandbox = await startSandboxUpstream({ port: sandboxPort, host: '127.0.0.1' });
-  // The service reads the same variables as `npm start`; only the upstream is fixed to the sandbox.
-  const config = withOverrides(loadConfig(process.env), { upstream: { baseUrl: sandbox.url } });
+  // The service reads the same variables as `npm start`; the upstream is fixed to the sandbox, and
+  // webhooks are verified with the sandbox's test keys (unless keys are configured).
+  const loaded = loadConfig(process.env);
+  const keys = sandbox.webhooks.publicKeys;
+  const config = withOverrides(loaded, {
+    upstream: { baseUrl: sandbox.url },
+    webhooks: { signaturePublicKey: loaded.webhooks.signaturePublicKey ?? keys.ed25519, publicKey: loaded.webhooks.publicKey ?? keys.rsa },
+  });
   const logger = createLogger(config.observability.logLevel);
   const service = await startService({ config, logger });
+  sandbox.webhooks.sendWebhooksTo(`${service.url}/webhooks/highlevel`);
+  const subscription = `subscription Live { conversationUpdated(ids: ["${SANDBOX_IDS.phone}", "${SANDBOX_IDS.email}"]) { id unreadCount starred inbox } }`;
 
   const [locationA, locationB] = SANDBOX_LOCATIONS;
   const query = `{ conversation(id: "${SANDBOX_IDS.phone}") { id type unreadCount starred assignedTo } }`;
@@ -45,6 +53,11 @@ async function main(): Promise<void> {
       `  curl -s ${service.graphqlUrl} -H 'content-type: application/json' \\`,
       `    -H 'authorization: Bearer ${locationA.token}' \\`,
       `    -d '${body}'`,
+      '',
+      `Live: open ${service.graphqlUrl} in a browser, set the header {"authorization": "Bearer ${locationA.token}"}, run`,
+      `  ${subscription}`,
+      'then change a conversation at the sandbox, which sends the signed webhook to the service:',
+      `  curl -s -X POST ${sandbox.url}/sandbox/conversations/${SANDBOX_IDS.phone} -d '{"unreadCount": 5, "starred": false}'`,
       '',
       `Ids that fail on purpose: ${Object.values(SANDBOX_FAULT_IDS).join(', ')}`,
       'Press Ctrl+C to stop.',

@@ -16,7 +16,7 @@ export const SCREENSHOT = new URL('../artifacts/ide.png', import.meta.url).pathn
 let stack: Stack;
 let browser: Browser;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ live: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // Without the background-networking flags Chromium tries to reach Google's hosts at start.
@@ -85,6 +85,40 @@ describe('the GraphQL IDE', () => {
     expect(requested.length).toBeGreaterThan(2);
     expect(requested.filter((url) => !isLoopback(url))).toEqual([]);
     expect(stack.sandbox.callsFor(SANDBOX_IDS.phone)).toBe(1);
+    await page.close();
+  }, 60_000);
+
+  it('runs a subscription over WebSocket with the Headers tab\'s token, and shows the change a sandbox webhook brings', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(stack.service.graphqlUrl, { waitUntil: 'networkidle' });
+    await page.waitForSelector('.graphiql-query-editor .CodeMirror');
+    await page.evaluate(
+      ({ token, id }) => {
+        type Editor = Element & { CodeMirror: { getValue(): string; setValue(value: string): void } };
+        (document.querySelector('.graphiql-query-editor .CodeMirror') as Editor).CodeMirror.setValue(`subscription Live { conversationUpdated(ids: ["${id}"]) { id unreadCount } }`);
+        const editors = [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')] as Editor[];
+        const headers = editors.find((editor) => editor.CodeMirror.getValue().includes('Authorization'));
+        headers?.CodeMirror.setValue(JSON.stringify({ Authorization: `Bearer ${token}` }));
+      },
+      { token: LOCATION_A.token, id: SANDBOX_IDS.email },
+    );
+    const before = stack.sandbox.callsFor(SANDBOX_IDS.email);
+    // GraphiQL takes an edit into its state after a short debounce: clicking at once would run the old query.
+    await page.waitForTimeout(500);
+    await page.click('.graphiql-execute-button');
+    // Subscribed once the id was read with the token; then a change at the sandbox sends the webhook.
+    for (let i = 0; i < 500 && stack.sandbox.callsFor(SANDBOX_IDS.email) === before; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stack.sandbox.callsFor(SANDBOX_IDS.email)).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await fetch(`${stack.sandbox.url}/sandbox/conversations/${SANDBOX_IDS.email}`, { method: 'POST', body: JSON.stringify({ unreadCount: 11 }) });
+    await page.waitForFunction(() => {
+      const result = document.querySelector('.result-window .CodeMirror') as (Element & { CodeMirror: { getValue(): string } }) | null;
+      return result?.CodeMirror.getValue().includes('11');
+    });
+    const result = await page.evaluate(
+      () => (document.querySelector('.result-window .CodeMirror') as Element & { CodeMirror: { getValue(): string } }).CodeMirror.getValue(),
+    );
+    expect(JSON.parse(result)).toEqual({ data: { conversationUpdated: { id: SANDBOX_IDS.email, unreadCount: 11 } } });
     await page.close();
   }, 60_000);
 
