@@ -98,7 +98,7 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
     metrics,
   };
 
-  const live = new LiveTransport({ config, schema, context: contextDependencies, events });
+  const live = new LiveTransport({ config, schema, context: contextDependencies, events, safelist });
   httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://service.invalid').pathname === '/graphql') live.upgrade(req, socket, head, connections.draining);
     else socket.destroy();

@@ -68,7 +68,7 @@ describe('the example\'s build', () => {
     for (const [id, document] of Object.entries(manifest)) {
       expect(id).toBe(`sha256:${createHash('sha256').update(document).digest('hex')}`);
     }
-    expect(Object.values(manifest).map((document) => document.split(/[ ($]/)[1])).toEqual(['ConversationHeader', 'Inbox']);
+    expect(Object.values(manifest).map((document) => document.split(/[ ($]/)[1])).toEqual(['ConversationHeader', 'Inbox', 'InboxUpdates']);
   });
 });
 
@@ -76,11 +76,26 @@ describe('the example client against the service and the sandbox', () => {
   let stack: Stack;
   let options: ExampleClient.ClientOptions;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ live: true });
     options = { url: stack.service.graphqlUrl, token: LOCATION_A.token };
   });
   afterAll(async () => {
     await stack.stop();
+  });
+
+  it('keeps an inbox live: a change at the sandbox reaches watchInbox typed, an unreadable id reaches onError', async () => {
+    const changes: unknown[] = [];
+    const stop = client.watchInbox(options, [SANDBOX_IDS.facebook], { onChange: (conversation) => changes.push(conversation), onError: () => undefined });
+    for (let i = 0; i < 200 && stack.sandbox.callsFor(SANDBOX_IDS.facebook) === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await fetch(`${stack.sandbox.url}/sandbox/conversations/${SANDBOX_IDS.facebook}`, { method: 'POST', body: JSON.stringify({ unreadCount: 8 }) });
+    for (let i = 0; i < 200 && changes.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(changes).toEqual([{ id: SANDBOX_IDS.facebook, unreadCount: 8, inbox: expect.any(Boolean), starred: expect.any(Boolean) }]);
+    stop();
+    const errors = await new Promise<ExampleClient.HandledError[]>((resolve) => {
+      const end = client.watchInbox({ ...options, token: 'pit-3e924b24-9d07-4a85-875a-497b2d608a14' }, [SANDBOX_IDS.facebook], { onChange: () => undefined, onError: (handled) => (end(), resolve(handled)) });
+    });
+    expect(errors).toMatchObject([{ code: 'FORBIDDEN', action: { kind: 'no-access' } }]);
   });
 
   it('reads a seeded conversation', async () => {
@@ -131,6 +146,18 @@ describe('persisted operations: the generated manifest as the service\'s safelis
     const inbox = await client.getInbox({ ...options, persisted: true }, [SANDBOX_IDS.phone, SANDBOX_IDS.missing]);
     expect(inbox.data?.conversations).toEqual([expect.objectContaining({ id: PHONE.id }), null]);
     expect(inbox.errors.map((error) => error.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it('keeps an inbox live by persisted id over WebSocket too, and refuses the subscription by text', async () => {
+    const byText = await new Promise<ExampleClient.HandledError[]>((resolve) => {
+      const end = client.watchInbox(options, [SANDBOX_IDS.phone], { onChange: () => undefined, onError: (handled) => (end(), resolve(handled)) });
+    });
+    expect(byText).toMatchObject([{ code: 'PERSISTED_OPERATION_REQUIRED' }]);
+    const read = stack.sandbox.callsFor(SANDBOX_IDS.email);
+    const stop = client.watchInbox({ ...options, persisted: true }, [SANDBOX_IDS.email], { onChange: () => undefined, onError: () => undefined });
+    for (let i = 0; i < 200 && stack.sandbox.callsFor(SANDBOX_IDS.email) === read; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(stack.sandbox.callsFor(SANDBOX_IDS.email)).toBe(read + 1);
+    stop();
   });
 
   it('refuses document text with PERSISTED_OPERATION_REQUIRED', async () => {

@@ -5,7 +5,8 @@
 // another site must not ride a browser's credentials: cross-site WebSocket hijacking); a draining service
 // takes no new connection; after connection_init, the token comes from connectionParams.authorization or
 // the upgrade's Authorization header, else the socket is closed with 4401. Each operation is validated
-// with the limits queries have; MAX_SUBSCRIPTIONS_PER_CONNECTION bounds one connection. graphql-ws pings
+// with the limits queries have (in safelist mode, only listed ones run, by id); MAX_SUBSCRIPTIONS_PER_CONNECTION
+// bounds one connection. graphql-ws pings
 // every 12 s and drops a peer that does not answer; a subscriber that cannot keep up is closed (4429).
 // Drain: every subscription completes, then every socket closes with 1001.
 import type http from 'node:http';
@@ -16,6 +17,7 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { type ContextDependencies, createRequestContext, type RequestContext } from '../context.js';
 import { documentValidationRules, parseOptions } from '../limits/document-limits.js';
+import { type Safelist, applySafelist } from '../limits/persisted-operations.js';
 import type { ConversationEvents } from './conversation-events.js';
 
 export interface LiveSettings {
@@ -23,6 +25,8 @@ export interface LiveSettings {
   schema: GraphQLSchema;
   context: ContextDependencies;
   events: ConversationEvents;
+  /** PERSISTED_OPERATIONS_SAFELIST: then operations come by id (`extensions.documentId`), as over HTTP. */
+  safelist?: Safelist | undefined;
 }
 
 export class LiveTransport {
@@ -60,9 +64,16 @@ export class LiveTransport {
           if (count > limits.maxSubscriptionsPerConnection) {
             return [new GraphQLError(`A connection may hold at most ${limits.maxSubscriptionsPerConnection} subscriptions (MAX_SUBSCRIPTIONS_PER_CONNECTION).`, { extensions: { code: 'BAD_USER_INPUT' } })];
           }
+          let query = payload.query;
+          if (settings.safelist) {
+            const extensions = payload.extensions ?? {};
+            const outcome = applySafelist(settings.safelist, { documentId: extensions.documentId, extensions });
+            if (!outcome.ok) return [new GraphQLError(outcome.message, { extensions: { code: outcome.code } })];
+            query = outcome.body.query as string;
+          }
           let document: DocumentNode;
           try {
-            document = parse(payload.query, parseOptions(limits));
+            document = parse(query, parseOptions(limits));
           } catch (error) {
             return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
           }

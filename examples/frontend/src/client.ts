@@ -3,11 +3,12 @@
 // every `extensions.code` into what the user interface should do.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
 import type { ErrorCode } from './gql/error-codes.js';
-import { ConversationHeaderDocument, InboxDocument } from './gql/graphql.js';
+import { ConversationHeaderDocument, InboxDocument, type InboxUpdatesSubscription, InboxUpdatesDocument } from './gql/graphql.js';
 
 export type { ErrorCode } from './gql/error-codes.js';
-export type { ConversationHeaderQuery, InboxQuery } from './gql/graphql.js';
+export type { ConversationHeaderQuery, InboxQuery, InboxUpdatesSubscription } from './gql/graphql.js';
 
 export interface ClientOptions {
   /** The service's GraphQL endpoint, such as http://localhost:4000/graphql. */
@@ -151,4 +152,38 @@ export function getConversation(options: ClientOptions, id: string) {
 /** Several conversations in the order of `ids`; an unreadable one is null at its index. */
 export function getInbox(options: ClientOptions, ids: string[]) {
   return execute(options, InboxDocument, { ids });
+}
+
+/**
+ * Keeps an inbox live: `onChange` gets each changed conversation (typed), `onError` what ends the
+ * subscription (an id the token may not read: FORBIDDEN, NOT_FOUND...). Returns the function that stops it.
+ */
+export function watchInbox(
+  options: ClientOptions,
+  ids: string[],
+  handlers: { onChange(conversation: InboxUpdatesSubscription['conversationUpdated']): void; onError(errors: HandledError[]): void },
+): () => void {
+  const client = createClient({ url: options.url.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${options.token}` } });
+  const stop = client.subscribe<InboxUpdatesSubscription>(
+    // In safelist mode (`persisted`), the operation goes by its id, as over HTTP.
+    options.persisted ? { query: '', variables: { ids }, extensions: { documentId: documentIdOf(InboxUpdatesDocument) } } : { query: print(InboxUpdatesDocument), variables: { ids } },
+    {
+      next: (result) => {
+        if (result.errors?.length) handlers.onError(result.errors.map((error) => handleError(error as ServiceError)));
+        else if (result.data) handlers.onChange(result.data.conversationUpdated);
+      },
+      // Refused before it started: a list of GraphQL errors; else the socket closed (a CloseEvent) or failed.
+      error: (error) =>
+        handlers.onError(
+          Array.isArray(error)
+            ? (error as ServiceError[]).map(handleError)
+            : [handleError({ message: error instanceof Error ? error.message : 'The connection closed', extensions: { code: 'UPSTREAM_UNREACHABLE' } })],
+        ),
+      complete: () => undefined,
+    },
+  );
+  return () => {
+    stop();
+    void client.dispose();
+  };
 }

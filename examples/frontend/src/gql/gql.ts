@@ -16,10 +16,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "query ConversationHeader($id: ID!) {\n  conversation(id: $id) {\n    id\n    type\n    unreadCount\n    starred\n    assignedTo\n  }\n}": typeof types.ConversationHeaderDocument,
     "query Inbox($ids: [ID!]!) {\n  conversations(ids: $ids) {\n    id\n    type\n    unreadCount\n    inbox\n  }\n}": typeof types.InboxDocument,
+    "subscription InboxUpdates($ids: [ID!]!) {\n  conversationUpdated(ids: $ids) {\n    id\n    unreadCount\n    inbox\n    starred\n  }\n}": typeof types.InboxUpdatesDocument,
 };
 const documents: Documents = {
     "query ConversationHeader($id: ID!) {\n  conversation(id: $id) {\n    id\n    type\n    unreadCount\n    starred\n    assignedTo\n  }\n}": types.ConversationHeaderDocument,
     "query Inbox($ids: [ID!]!) {\n  conversations(ids: $ids) {\n    id\n    type\n    unreadCount\n    inbox\n  }\n}": types.InboxDocument,
+    "subscription InboxUpdates($ids: [ID!]!) {\n  conversationUpdated(ids: $ids) {\n    id\n    unreadCount\n    inbox\n    starred\n  }\n}": types.InboxUpdatesDocument,
 };
 
 /**
@@ -44,6 +46,10 @@ export function graphql(source: "query ConversationHeader($id: ID!) {\n  convers
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Inbox($ids: [ID!]!) {\n  conversations(ids: $ids) {\n    id\n    type\n    unreadCount\n    inbox\n  }\n}"): (typeof documents)["query Inbox($ids: [ID!]!) {\n  conversations(ids: $ids) {\n    id\n    type\n    unreadCount\n    inbox\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription InboxUpdates($ids: [ID!]!) {\n  conversationUpdated(ids: $ids) {\n    id\n    unreadCount\n    inbox\n    starred\n  }\n}"): (typeof documents)["subscription InboxUpdates($ids: [ID!]!) {\n  conversationUpdated(ids: $ids) {\n    id\n    unreadCount\n    inbox\n    starred\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
