@@ -10,13 +10,13 @@
 // prints a table. Durations and rounds come from BENCH_* variables (see `settingsFromEnv`).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatProfileSummary, summariseProfile } from './profile-top.mjs';
 import { machine } from './lib/proc.mjs';
+import { freePort } from './lib/ports.mjs';
 import { buildWorkloads, FAN_OUT_POOL } from './lib/workloads.mjs';
 import { round2 } from './lib/numbers.mjs';
 import { children, captureTail, startIpcChild, stopChildren, stopChildrenGracefully, waitForReady } from './lib/children.mjs';
@@ -42,17 +42,6 @@ const API_VERSION = '2021-07-28';
 
 const loadAverageAtStart = os.loadavg();
 const runStamp = new Date().toISOString().replace(/[:.]/g, '-');
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function versionOf(pkg) {
   try {

@@ -26,6 +26,14 @@ export class SandboxChanges {
     };
   }
 
+  /** A body's two signatures, as HighLevel sends them (base64): x-ghl-signature and x-wh-signature. */
+  sign(body: string): { ed25519: string; rsa: string } {
+    return {
+      ed25519: sign(null, Buffer.from(body), this.#ed25519.privateKey).toString('base64'),
+      rsa: sign('sha256', Buffer.from(body), this.#rsa.privateKey).toString('base64'),
+    };
+  }
+
   /** Where webhooks go (the service's /webhooks/highlevel); none are sent before it is set. */
   sendWebhooksTo(url: string | undefined): void {
     this.#webhookUrl = url;
@@ -68,11 +76,8 @@ export class SandboxChanges {
   async #send(event: Record<string, unknown>): Promise<{ status: number; body: unknown } | { error: string }> {
     if (!this.#webhookUrl) return { error: 'no webhook URL configured (sendWebhooksTo)' };
     const raw = JSON.stringify(event);
-    const headers = {
-      'content-type': 'application/json',
-      'x-ghl-signature': sign(null, Buffer.from(raw), this.#ed25519.privateKey).toString('base64'),
-      'x-wh-signature': sign('sha256', Buffer.from(raw), this.#rsa.privateKey).toString('base64'),
-    };
+    const signatures = this.sign(raw);
+    const headers = { 'content-type': 'application/json', 'x-ghl-signature': signatures.ed25519, 'x-wh-signature': signatures.rsa };
     try {
       const response = await fetch(this.#webhookUrl, { method: 'POST', headers, body: raw });
       return { status: response.status, body: await response.json().catch(() => null) };

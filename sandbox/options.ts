@@ -45,7 +45,7 @@ export interface RecordedRequest {
 
 export interface SandboxUpstream {
   /** Conversations changed by POST /sandbox/conversations/{id}, and the signed webhooks that tell of it (changes.ts). */
-  readonly webhooks: Pick<SandboxChanges, 'publicKeys' | 'sendWebhooksTo'>;
+  readonly webhooks: Pick<SandboxChanges, 'publicKeys' | 'sendWebhooksTo' | 'sign'>;
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   readonly port: number;

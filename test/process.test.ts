@@ -1,6 +1,7 @@
 // System tier: the built service as a user runs it (`npm start` = node dist/main.js): configuration errors and an
 // orderly stop on SIGTERM. `npm test` builds dist/ before Jest runs.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createClient } from 'graphql-ws';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -103,6 +104,48 @@ describe('npm start', () => {
 });
 
 describe('npm run sandbox (node dist-dev/sandbox/main.js)', () => {
+  it("runs the banner's live demo: its subscription, its curl's change, the update; then SIGTERM completes the subscription and closes with 1001", async () => {
+    const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: string[] = [];
+    child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const url = (await lineMatching(stdout, /^GraphQL service: +http/)).replace(/^GraphQL service: +/, '').trim();
+      const subscription = (await lineMatching(stdout, /^ {2}subscription Live/)).trim();
+      const curl = (await lineMatching(stdout, /^ {2}curl -s -X POST/)).trim();
+      const [, changeUrl, body] = /-X POST (\S+) -d '(.+)'$/.exec(curl) ?? [];
+      const events: string[] = [];
+      let closeCode = 0;
+      const client = createClient({
+        url: url.replace('http', 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${LOCATION_A.token}` },
+        retryAttempts: 0,
+        // Kept open when its subscriptions end (a lazy client would close it itself, with 1000).
+        lazy: false,
+        onNonLazyError: () => undefined,
+        on: { closed: (event) => (closeCode = (event as CloseEvent).code) },
+      });
+      const completed = new Promise<string>((resolve) => {
+        client.subscribe({ query: subscription }, { next: (result) => void events.push(JSON.stringify(result.data)), error: () => resolve('error'), complete: () => resolve('complete') });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const change = await fetch(changeUrl as string, { method: 'POST', body });
+      expect(change.status).toBe(200);
+      for (let i = 0; i < 200 && events.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(events).toEqual([JSON.stringify({ conversationUpdated: { id: SANDBOX_IDS.phone, unreadCount: 5, starred: false, inbox: true } })]);
+      child.kill('SIGTERM');
+      expect(await completed).toBe('complete');
+      expect(await exit).toBe(0);
+      expect(closeCode).toBe(1001);
+      await client.dispose();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+
+
   it('serves the sandbox and the service, then stops both on SIGTERM with one "stopping" line', async () => {
     const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
     const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });

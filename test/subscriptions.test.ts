@@ -25,7 +25,8 @@ async function unreadUpdate(baseUrl: string, id: string, unreadCount: number): P
 interface Subscriber {
   client: Client;
   results: Array<{ data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
-  completed: Promise<void>;
+  /** 'complete' when the server completed it, 'error' when it ended in an error. */
+  completed: Promise<'complete' | 'error'>;
   closed: Promise<{ code: number; reason: string }>;
 }
 
@@ -42,8 +43,8 @@ function subscribe(baseUrl: string, ids: string[], token: string | null): Subscr
     on: { closed: (event) => onClosed({ code: (event as CloseEvent).code, reason: (event as CloseEvent).reason }) },
   });
   const results: Subscriber['results'] = [];
-  const completed = new Promise<void>((resolve) => {
-    client.subscribe({ query: SUBSCRIPTION, variables: { ids } }, { next: (result) => void results.push(result as Subscriber['results'][number]), error: () => resolve(), complete: () => resolve() });
+  const completed = new Promise<'complete' | 'error'>((resolve) => {
+    client.subscribe({ query: SUBSCRIPTION, variables: { ids } }, { next: (result) => void results.push(result as Subscriber['results'][number]), error: () => resolve('error'), complete: () => resolve('complete') });
   });
   return { client, results, completed, closed };
 }
@@ -93,6 +94,28 @@ describe('Subscription.conversationUpdated', () => {
     await subscriber.client.dispose();
   });
 
+  it("takes the token from the upgrade request's Authorization header as well (a router's propagated header)", async () => {
+    const stack = await start();
+    const { WebSocket: NodeWebSocket } = await import('ws');
+    const authorization = `Bearer ${LOCATION_A.token}`;
+    const client = createClient({
+      url: `${stack.service.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: class extends NodeWebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers: { authorization } });
+        }
+      },
+      retryAttempts: 0,
+    });
+    const first = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: SUBSCRIPTION, variables: { ids: [SANDBOX_IDS.phone] } }, { next: resolve, error: resolve, complete: () => resolve('complete') });
+      void until(() => stack.sandbox.callsFor(SANDBOX_IDS.phone) === 1, 'the first read').then(() => resolve('read'), resolve);
+    });
+    expect(first).toBe('read');
+    expect(stack.sandbox.requests.find((request) => request.conversationId === SANDBOX_IDS.phone)?.headers.authorization).toBe(authorization);
+    await client.dispose();
+  });
+
   it('closes a connection without a token with 4401 after connection_init', async () => {
     const stack = await start();
     const subscriber = subscribe(stack.service.url, [SANDBOX_IDS.phone], null);
@@ -139,7 +162,7 @@ describe('Subscription.conversationUpdated', () => {
     await until(() => stack.sandbox.callsFor(SANDBOX_IDS.phone) === 1, 'the first read');
     await new Promise((resolve) => setTimeout(resolve, 50));
     await stack.service.stop();
-    await subscriber.completed;
+    await expect(subscriber.completed).resolves.toBe('complete');
     await expect(subscriber.closed).resolves.toMatchObject({ code: 1001 });
   });
 });
