@@ -5,7 +5,7 @@
 // for verified deliveries, Ed25519 and RSA (autocannon, each body sent once: every one is applied).
 // Writes bench/results/live.json. BENCH_SUBSCRIBERS and BENCH_EVENTS change the counts.
 import { spawn } from 'node:child_process';
-import { randomUUID, sign } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
