@@ -130,6 +130,20 @@ describe('Subscription.conversationUpdated', () => {
     expect(answer.body.errors?.[0]?.message).toContain('served over WebSocket');
   });
 
+  it('gives each subscription of a long-lived connection its own first reads and deadline', async () => {
+    const stack = await start({ config: { limits: { operationDeadlineMs: 300 } } });
+    const subscriber = subscribe(stack.service.url, [SANDBOX_IDS.phone], LOCATION_A.token);
+    await until(() => stack.sandbox.callsFor(SANDBOX_IDS.phone) === 1, 'the first read');
+    // Past the first subscription's deadline, on the same connection: a fresh read, not a cached record or DEADLINE_EXCEEDED.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const later: unknown[] = [];
+    subscriber.client.subscribe({ query: SUBSCRIPTION, variables: { ids: [SANDBOX_IDS.phone] } }, { next: (result) => void later.push(result), error: (error) => void later.push(error), complete: () => undefined });
+    await until(() => stack.sandbox.callsFor(SANDBOX_IDS.phone) === 2, 'the second read');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(later).toEqual([]);
+    await subscriber.client.dispose();
+  });
+
   it('holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions on one connection', async () => {
     const stack = await start({ config: { limits: { maxSubscriptionsPerConnection: 1 } } });
     const subscriber = subscribe(stack.service.url, [SANDBOX_IDS.phone], LOCATION_A.token);

@@ -9,6 +9,7 @@
 // bounds one connection. graphql-ws pings
 // every 12 s and drops a peer that does not answer; a subscriber that cannot keep up is closed (4429).
 // Drain: every subscription completes, then every socket closes with 1001.
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
@@ -41,7 +42,7 @@ export class LiveTransport {
     const limits = config.limits;
     const rules = [...specifiedRules, ...documentValidationRules(limits), ...(config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
     const perConnection = new WeakMap<object, number>();
-    this.#disposable = useServer<Record<string, unknown>, { context: RequestContext | undefined }>(
+    this.#disposable = useServer<Record<string, unknown>, { authorization: string | undefined }>(
       {
         schema,
         connectionInitWaitTimeout: 3000,
@@ -52,11 +53,7 @@ export class LiveTransport {
             ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization or an Authorization header');
             return false;
           }
-          const socket = ctx.extra.socket;
-          ctx.extra.context = {
-            ...createRequestContext(dependencies, { authorization: given.trim() }, { requestId: `ws-${Date.now().toString(36)}` }),
-            live: { events, maxLookups: limits.maxLookups, closing: this.#closing.signal, tooSlow: () => socket.close(4429, 'Too slow: changes were waiting beyond the bound') },
-          };
+          ctx.extra.authorization = given.trim();
           return true;
         },
         onSubscribe: (ctx, _id, payload) => {
@@ -80,7 +77,13 @@ export class LiveTransport {
           const errors = validate(schema, document, rules);
           if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
           perConnection.set(ctx, count);
-          const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: ctx.extra.context };
+          // A context per subscription, as per HTTP request: its own loader, and a fresh deadline for its first reads.
+          const socket = ctx.extra.socket;
+          const contextValue: RequestContext = {
+            ...createRequestContext(dependencies, { authorization: ctx.extra.authorization }, { requestId: randomUUID() }),
+            live: { events, maxLookups: limits.maxLookups, closing: this.#closing.signal, tooSlow: () => socket.close(4429, 'Too slow: changes were waiting beyond the bound') },
+          };
+          const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
           return args;
         },
         onComplete: (ctx) => {
