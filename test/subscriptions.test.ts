@@ -123,6 +123,20 @@ describe('Subscription.conversationUpdated', () => {
     expect(stack.sandbox.totalCalls()).toBe(0);
   });
 
+  it('suggests no field names while introspection is off, and validates with the query limits', async () => {
+    const stack = await start({ config: { graphql: { production: true, introspection: false }, limits: { maxDepth: 2 } } });
+    const refusal = (query: string) =>
+      new Promise<string>((resolve) => {
+        const client = createClient({ url: `${stack.service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${LOCATION_A.token}` }, retryAttempts: 0 });
+        client.subscribe({ query }, { next: () => undefined, error: (error) => (void client.dispose(), resolve(JSON.stringify(error))), complete: () => resolve('completed') });
+      });
+    const typo = await refusal(`subscription { conversationUpdated(ids: ["${SANDBOX_IDS.phone}"]) { unreadCont } }`);
+    expect(typo).toContain('Cannot query field');
+    expect(typo).not.toContain('Did you mean');
+    expect(await refusal(`subscription { conversationUpdated(ids: ["${SANDBOX_IDS.phone}"]) { contact { id } location { id } } }`)).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(await refusal('subscription { __schema { types { name } } }')).toContain('introspection');
+  });
+
   it('refuses a subscription over HTTP, pointing at the WebSocket', async () => {
     const stack = await start();
     const answer = await stack.graphql(SUBSCRIPTION, { variables: { ids: [SANDBOX_IDS.phone] } });

@@ -75,7 +75,9 @@ export class LiveTransport {
             return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
           }
           const errors = validate(schema, document, rules);
-          if (errors.length > 0) return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          // Without introspection, "Did you mean ...?" would reveal the schema field by field (as over HTTP).
+          const shown = (message: string) => (config.graphql.introspection ? message : message.replace(/ Did you mean .*\?$/, ''));
+          if (errors.length > 0) return errors.map((error) => new GraphQLError(shown(error.message), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
           perConnection.set(ctx, count);
           // A context per subscription, as per HTTP request: its own loader, and a fresh deadline for its first reads.
           const socket = ctx.extra.socket;
