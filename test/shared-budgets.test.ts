@@ -136,6 +136,15 @@ describe('shared budgets in Redis', () => {
 
   it('keep each budget and each cached conversation in one hash slot, and never write a token', async () => {
     const [log, state] = keysOf(connection, 'location:LOC-1');
+    // Every key expires: after a learned limit alone, then a first start, then many.
+    const limiter = new SharedRateLimiter(connection, { max: 100, intervalMs: 1000 });
+    await limiter.observe('location:LOC-1', { max: 50 });
+    for (let i = 0; i < 30; i += 1) await limiter.reserve('location:LOC-1', Date.now(), Date.now() + 60_000);
+    for (const key of [log, state]) {
+      const ttl = await connection.client.pttl(key);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThan(65_000);
+    }
     expect(hashTag(log)).toBe('budget:location:LOC-1');
     expect(hashTag(state)).toBe(hashTag(log));
     const cache = new SharedConversationCache(connection, { ttlMs: 60_000 });

@@ -16,22 +16,26 @@ local function now_ms(given)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The budget's limits (learned, else the defaults) and its hold.
+-- The budget's limits (learned, else the defaults), its hold, and until when its keys are kept.
 local function state()
-  local s = redis.call('HMGET', KEYS[2], 'max', 'interval', 'blockedUntil', 'scope')
-  return tonumber(s[1]) or tonumber(ARGV[2]), tonumber(s[2]) or tonumber(ARGV[3]), tonumber(s[3]) or 0, s[4] or 'burst'
+  local s = redis.call('HMGET', KEYS[2], 'max', 'interval', 'blockedUntil', 'scope', 'expires')
+  return tonumber(s[1]) or tonumber(ARGV[2]), tonumber(s[2]) or tonumber(ARGV[3]), tonumber(s[3]) or 0, s[4] or 'burst', tonumber(s[5]) or 0
 end
 
 local now = now_ms(ARGV[1])
 local margin = tonumber(ARGV[4])
 
--- Keys live as long as a start or the hold can still matter, then a minute.
-local function keep()
-  local _, interval, blocked_until = state()
-  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
-  local ttl = math.max(tonumber(last) or now, blocked_until, now) + interval + margin + 60000 - now
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
+-- Keys live as long as a start or the hold can still matter, then a minute. 'latest' is the latest time
+-- this script wrote; the expiry only ever moves later, and by a second more than needed, so that a budget
+-- under load refreshes it once a second rather than on every call ('force': the log may be new).
+local function keep(latest, force)
+  local _, interval, _, _, expires = state()
+  local wanted = math.max(latest, now) + interval + margin + 60000
+  if wanted <= expires and not force then return end
+  local expiry = math.max(wanted, expires) + 1000
+  redis.call('HSET', KEYS[2], 'expires', expiry)
+  redis.call('PEXPIRE', KEYS[1], expiry - now)
+  redis.call('PEXPIRE', KEYS[2], expiry - now)
 end
 `;
 
@@ -96,7 +100,7 @@ if start == nil then start = log[#log] + window end
 local held = math.max(0, blocked_until - now)
 if start > now + tonumber(ARGV[6]) or mode == 'ask' then return {0, start - now, held, scope} end
 redis.call('ZADD', KEYS[1], start, ARGV[7])
-keep()
+keep(start, counted == 0)
 return {1, start - now, held, scope}
 `;
 
@@ -109,14 +113,16 @@ export const OBSERVE = `${PRELUDE}
 if ARGV[9] ~= '' then redis.call('ZADD', KEYS[1], 'XX', now, ARGV[9]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'max', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'interval', ARGV[6]) end
+local corrected = false
 if ARGV[7] ~= '' then
   -- Calls HighLevel counted that no instance reserved (another app, say): counted as made now.
   local max, interval = state()
   local used_upstream = max - tonumber(ARGV[7])
   local used_here = redis.call('ZCOUNT', KEYS[1], '(' .. (now - interval), now)
   for i = used_here, used_upstream - 1 do redis.call('ZADD', KEYS[1], now, ARGV[8] .. ':' .. i) end
+  corrected = used_upstream > used_here
 end
-keep()
+keep(now, corrected)
 return 1
 `;
 
@@ -125,7 +131,7 @@ export const HOLD = `${PRELUDE}
 local _, _, blocked_until = state()
 local until_ms = now + tonumber(ARGV[5])
 if until_ms > blocked_until then redis.call('HSET', KEYS[2], 'blockedUntil', until_ms, 'scope', ARGV[6]) end
-keep()
+keep(until_ms, false)
 return 1
 `;
 
@@ -134,9 +140,13 @@ return 1
  * it just before) added to this one, when a token's budget joins its location's.
  */
 export const ABSORB = `${PRELUDE}
-for i = 7, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local latest = now
+for i = 7, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  latest = math.max(latest, tonumber(ARGV[i]))
+end
 local _, _, blocked_until = state()
 if tonumber(ARGV[5]) > blocked_until then redis.call('HSET', KEYS[2], 'blockedUntil', ARGV[5], 'scope', ARGV[6]) end
-keep()
+keep(math.max(latest, tonumber(ARGV[5])), true)
 return 1
 `;

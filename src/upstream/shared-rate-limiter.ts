@@ -123,7 +123,9 @@ export class SharedRateLimiter {
     }
     await this.#run('absorb', to, [hold[0] ?? '0', hold[1] ?? 'burst', ...pairs]);
     // The hold and learned limits went along; `from` starts afresh, as in process.
-    await this.#redis.run((client) => (members.length > 0 ? client.multi().zrem(log, ...members).del(state) : client.multi().del(state)).exec());
+    // 'expires' stays: the log's expiry must never move earlier (budget-scripts.ts, keep).
+    const fields = ['max', 'interval', 'blockedUntil', 'scope'];
+    await this.#redis.run((client) => (members.length > 0 ? client.multi().zrem(log, ...members).hdel(state, ...fields) : client.multi().hdel(state, ...fields)).exec());
   }
 
   #run(script: keyof Scripts, budget: string, args: Array<string | number>): Promise<unknown> {
