@@ -212,6 +212,27 @@ describe('subscriptions across instances with Redis', () => {
     await redis.stop();
   });
 
+  it('joins the other instances once Redis appears, after a start without it', async () => {
+    const late = await startRedis();
+    await late.kill();
+    const pair = await Promise.all([0, 1].map(() => startInstance(sandbox, { config: { webhooks, redis: { url: late.url } } })));
+    try {
+      await late.restart();
+      const up = async (instance: Instance) => (await (await fetch(`${instance.service.url}/readyz`)).json()) as { status: string };
+      for (let i = 0; i < 100 && ((await up(pair[0] as Instance)).status !== 'ready' || (await up(pair[1] as Instance)).status !== 'ready'); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const subscriber = subscribe((pair[1] as Instance).service.url, [SANDBOX_IDS.email], LOCATION_A.token);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await unreadUpdate((pair[0] as Instance).service.url, SANDBOX_IDS.email, 6)).toBe(200);
+      await until(() => subscriber.results.length === 1, 'the change from the other instance');
+      expect(subscriber.results[0]).toMatchObject({ data: { conversationUpdated: { unreadCount: 6 } } });
+      await subscriber.client.dispose();
+    } finally {
+      await Promise.all(pair.map((instance) => instance.stop()));
+      await late.stop();
+    }
+  }, 30_000);
+
   it('delivers a webhook received by one instance to a subscriber of the other', async () => {
     const [first, second] = group as [Instance, Instance];
     const subscriber = subscribe(second.service.url, [SANDBOX_IDS.facebook], LOCATION_A.token);

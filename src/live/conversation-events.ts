@@ -40,7 +40,9 @@ export class ConversationEvents {
     // Errors are the main connection's business (health, metrics); this one reconnects and resubscribes by itself.
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, message: string) => this.#deliver(parseChange(message)));
-    await subscriber.connect().then(() => subscriber.subscribe(this.#channel)).catch(() => undefined);
+    // On every (re)connection, also one made after a start without Redis; subscribing twice is harmless.
+    subscriber.on('ready', () => void subscriber.subscribe(this.#channel).catch(() => undefined));
+    await subscriber.connect().catch(() => undefined);
   }
 
   /** To every subscriber of the conversation, on every instance. */
