@@ -26,11 +26,11 @@ export class SandboxChanges {
     };
   }
 
-  /** A body's two signatures, as HighLevel sends them (base64): x-ghl-signature and x-wh-signature. */
-  sign(body: string): { ed25519: string; rsa: string } {
+  /** A body's signatures, as HighLevel sends them (base64): x-ghl-signature and x-wh-signature, or one of them. */
+  sign(body: string, scheme: 'both' | 'ed25519' | 'rsa' = 'both'): { ed25519?: string; rsa?: string } {
     return {
-      ed25519: sign(null, Buffer.from(body), this.#ed25519.privateKey).toString('base64'),
-      rsa: sign('sha256', Buffer.from(body), this.#rsa.privateKey).toString('base64'),
+      ...(scheme !== 'rsa' ? { ed25519: sign(null, Buffer.from(body), this.#ed25519.privateKey).toString('base64') } : {}),
+      ...(scheme !== 'ed25519' ? { rsa: sign('sha256', Buffer.from(body), this.#rsa.privateKey).toString('base64') } : {}),
     };
   }
 
@@ -77,7 +77,7 @@ export class SandboxChanges {
     if (!this.#webhookUrl) return { error: 'no webhook URL configured (sendWebhooksTo)' };
     const raw = JSON.stringify(event);
     const signatures = this.sign(raw);
-    const headers = { 'content-type': 'application/json', 'x-ghl-signature': signatures.ed25519, 'x-wh-signature': signatures.rsa };
+    const headers = { 'content-type': 'application/json', 'x-ghl-signature': signatures.ed25519 as string, 'x-wh-signature': signatures.rsa as string };
     try {
       const response = await fetch(this.#webhookUrl, { method: 'POST', headers, body: raw });
       return { status: response.status, body: await response.json().catch(() => null) };

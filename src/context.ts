@@ -82,7 +82,7 @@ export function createRequestContext(deps: ContextDependencies, headers: Incomin
  * The caller's `Authorization` header, forwarded as is; when absent or blank, the configured token as
  * a bearer token; when neither, undefined.
  */
-function authorizationFor(headers: IncomingHttpHeaders, defaultToken: string | undefined): string | undefined {
+export function authorizationFor(headers: Pick<IncomingHttpHeaders, 'authorization'>, defaultToken: string | undefined): string | undefined {
   const given = headers.authorization?.trim();
   if (given) return given;
   return defaultToken ? `Bearer ${defaultToken}` : undefined;

@@ -100,7 +100,9 @@ export async function startService({ config, logger, host, tracing }: ServiceOpt
 
   const live = new LiveTransport({ config, schema, context: contextDependencies, events, safelist });
   httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://service.invalid').pathname === '/graphql') live.upgrade(req, socket, head, connections.draining);
+    // Node leaves an upgraded socket without an error listener: a reset would otherwise crash the process.
+    socket.on('error', () => socket.destroy());
+    if ((req.url ?? '/').split('?', 1)[0] === '/graphql') live.upgrade(req, socket, head, connections.draining);
     else socket.destroy();
   });
 

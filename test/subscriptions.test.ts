@@ -158,6 +158,22 @@ describe('Subscription.conversationUpdated', () => {
     await subscriber.client.dispose();
   });
 
+  it('frees a completed subscription\'s place on a quiet conversation: a connection can subscribe and unsubscribe past the cap', async () => {
+    const stack = await start({ config: { limits: { maxSubscriptionsPerConnection: 2 } } });
+    const subscriber = subscribe(stack.service.url, [SANDBOX_IDS.phone], LOCATION_A.token);
+    await until(() => stack.sandbox.callsFor(SANDBOX_IDS.phone) === 1, 'the first read');
+    for (let round = 0; round < 5; round += 1) {
+      const errors: unknown[] = [];
+      const before = stack.sandbox.callsFor(SANDBOX_IDS.email);
+      const stop = subscriber.client.subscribe({ query: SUBSCRIPTION, variables: { ids: [SANDBOX_IDS.email] } }, { next: () => undefined, error: (error) => void errors.push(error), complete: () => undefined });
+      await until(() => stack.sandbox.callsFor(SANDBOX_IDS.email) === before + 1 || errors.length > 0, `round ${round}`);
+      expect(errors).toEqual([]);
+      stop();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await subscriber.client.dispose();
+  });
+
   it('holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions on one connection', async () => {
     const stack = await start({ config: { limits: { maxSubscriptionsPerConnection: 1 } } });
     const subscriber = subscribe(stack.service.url, [SANDBOX_IDS.phone], LOCATION_A.token);

@@ -12,31 +12,40 @@ export class WaitingChanges {
   readonly #waiting: ConversationChange[] = [];
   #wake: (() => void) | undefined;
   #overflowed = false;
-  readonly stop: () => void;
+  #stopped = false;
+  readonly #unlisten: () => void;
+  readonly #closing = (): void => this.#wake?.();
 
   constructor(private readonly live: LiveContext, ids: readonly string[]) {
-    const unlisten = live.events.listen(ids, (change) => {
+    this.#unlisten = live.events.listen(ids, (change) => {
       if (this.#waiting.length >= MAX_WAITING) this.#overflowed = true;
       else this.#waiting.push(change);
       this.#wake?.();
     });
-    const closing = () => this.#wake?.();
-    live.closing.addEventListener('abort', closing);
-    this.stop = () => {
-      unlisten();
-      live.closing.removeEventListener('abort', closing);
-    };
+    live.closing.addEventListener('abort', this.#closing);
   }
 
-  /** The next change; undefined when the subscription ends (drain, or a subscriber too slow). */
+  /** No more changes: a next() waiting now, and every later one, ends. Safe to call twice. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unlisten();
+    this.live.closing.removeEventListener('abort', this.#closing);
+    this.#wake?.();
+  }
+
+  /** The next change; undefined when the subscription ends (stopped, drain, or a subscriber too slow). */
   async next(): Promise<ConversationChange | undefined> {
-    while (this.#waiting.length === 0 && !this.#overflowed && !this.live.closing.aborted) await new Promise<void>((resolve) => (this.#wake = resolve));
-    if (this.live.closing.aborted) return undefined;
+    while (this.#waiting.length === 0 && !this.#overflowed && !this.#ended()) await new Promise<void>((resolve) => (this.#wake = resolve));
+    if (this.#ended()) return undefined;
     if (this.#overflowed) {
       this.live.tooSlow();
       return undefined;
     }
     return this.#waiting.shift();
   }
-}
 
+  #ended(): boolean {
+    return this.#stopped || this.live.closing.aborted;
+  }
+}

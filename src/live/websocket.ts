@@ -10,13 +10,14 @@
 // every 12 s and drops a peer that does not answer; a subscriber that cannot keep up is closed (4429).
 // Drain: every subscription completes, then every socket closes with 1001.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { type ContextDependencies, createRequestContext, type RequestContext } from '../context.js';
+import { type ContextDependencies, authorizationFor, createRequestContext, type RequestContext } from '../context.js';
 import { documentValidationRules, parseOptions } from '../limits/document-limits.js';
 import { type Safelist, applySafelist } from '../limits/persisted-operations.js';
 import type { ConversationEvents } from './conversation-events.js';
@@ -38,6 +39,8 @@ export class LiveTransport {
 
   constructor(private readonly settings: LiveSettings) {
     const { config, schema, context: dependencies, events } = settings;
+    // Every open subscription listens for the drain on this one signal.
+    setMaxListeners(0, this.#closing.signal);
     this.#allowedOrigins = config.http.corsAllowedOrigins;
     const limits = config.limits;
     const rules = [...specifiedRules, ...documentValidationRules(limits), ...(config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
@@ -48,12 +51,13 @@ export class LiveTransport {
         connectionInitWaitTimeout: 3000,
         isProd: config.graphql.production,
         onConnect: (ctx) => {
-          const given = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization ?? (dependencies.defaultToken ? `Bearer ${dependencies.defaultToken}` : undefined);
-          if (typeof given !== 'string' || given.trim() === '') {
+          const offered = ctx.connectionParams?.authorization;
+          const authorization = authorizationFor({ authorization: typeof offered === 'string' && offered.trim() !== '' ? offered : ctx.extra.request.headers.authorization }, dependencies.defaultToken);
+          if (authorization === undefined) {
             ctx.extra.socket.close(4401, 'Unauthorized: send connectionParams.authorization or an Authorization header');
             return false;
           }
-          ctx.extra.authorization = given.trim();
+          ctx.extra.authorization = authorization;
           return true;
         },
         onSubscribe: (ctx, _id, payload) => {
@@ -104,15 +108,19 @@ export class LiveTransport {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
   }
 
-  /** Every subscription completes, then every socket closes with 1001 (Going away), within a second. */
+  /**
+   * Every subscription completes, then every socket closes with 1001 (Going away); a peer that has not
+   * finished the closing handshake within a second is cut.
+   */
   async drain(): Promise<void> {
     this.#closing.abort();
     // Give the completes a moment to be written before the sockets close.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 50).unref());
     const sockets = [...this.#wss.clients];
-    const closed = Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.readyState === socket.CLOSED ? resolve(undefined) : socket.once('close', resolve)))));
-    await this.#disposable.dispose();
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const second = new Promise((resolve) => (timer = setTimeout(resolve, 1000).unref()));
+    await Promise.race([Promise.resolve(this.#disposable.dispose()), second]);
+    clearTimeout(timer);
     for (const socket of sockets) socket.terminate();
   }
 }

@@ -1,7 +1,7 @@
 // Subscription.conversationUpdated: the subscriber's conversations, read once with its own token, then
 // each change HighLevel tells of (src/live/conversation-events.ts) laid over the record last read.
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.js';
-import type { LiveContext, RequestContext } from '../context.js';
+import type { RequestContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { WaitingChanges } from '../live/waiting-changes.js';
 import type { ConversationRecord } from '../upstream/conversation-record.js';
@@ -24,7 +24,7 @@ export const Subscription: SubscriptionResolvers = {
         const records = new Map<string, ConversationRecord>();
         const read = await Promise.all(distinct.map((id) => context.conversations.load(id)));
         read.forEach((record, index) => records.set(distinct[index] as string, record));
-        return updates(live, changes, records);
+        return updates(changes, records);
       } catch (error) {
         changes.stop();
         throw error;
@@ -34,14 +34,27 @@ export const Subscription: SubscriptionResolvers = {
   },
 };
 
-async function* updates(live: LiveContext, changes: WaitingChanges, records: Map<string, ConversationRecord>): AsyncGenerator<ConversationRecord> {
-  try {
-    for (let change = await changes.next(); change; change = await changes.next()) {
+/**
+ * The stream graphql-ws reads. An iterator rather than an async generator: a generator paused in an
+ * await only sees return() at its next yield, so a subscription on a quiet conversation would never stop
+ * listening when its client completes it or goes away.
+ */
+function updates(changes: WaitingChanges, records: Map<string, ConversationRecord>): AsyncIterableIterator<ConversationRecord> {
+  const done = (): IteratorReturnResult<undefined> => {
+    changes.stop();
+    return { done: true, value: undefined };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      const change = await changes.next();
+      if (!change) return done();
       const record = { ...(records.get(change.conversationId) as ConversationRecord), ...change.fields };
       records.set(change.conversationId, record);
-      yield record;
-    }
-  } finally {
-    changes.stop();
-  }
+      return { done: false, value: record };
+    },
+    return: () => Promise.resolve(done()),
+  };
 }

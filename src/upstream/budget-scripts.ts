@@ -5,7 +5,7 @@
 // check and insert in one step.
 //
 // KEYS[1] is the budget's log (a sorted set: score = start time, member unique per reservation) and
-// KEYS[2] its state (a hash: max, interval, blockedUntil, scope); both carry the budget's hash tag, so
+// KEYS[2] its state (a hash: max, interval, blockedUntil, scope, and expires: until when both are kept); both carry the budget's hash tag, so
 // they live in one slot. Times are Redis's clock (TIME), unless ARGV[1] gives one (the equivalence tests
 // do), and cross the wire relative to it, so instances with skewed clocks still agree.
 

@@ -74,13 +74,13 @@ export class Pacer {
     if (state) this.limiter.observe(slot.budget, state);
     // A shared start is restamped in Redis with the headers, one script: always, as the start Redis
     // recorded is its own clock's, and this process may have begun the call well after it (a busy loop).
-    if (this.shared?.available && (slot.member !== undefined || state)) this.shared.observe(slot.budget, state ?? {}, slot.member).catch(ignoreUnavailable);
+    if (this.shared?.available && (slot.member !== undefined || state)) this.shared.observe(slot.budget, state ?? {}, slot.member).catch(() => undefined);
   }
 
   /** After a 429: nothing starts for this budget before `until`. */
   hold(budget: string, until: number, scope: RateLimitScope): void {
     this.limiter.block(budget, until, scope);
-    if (this.shared?.available) this.shared.hold(budget, until, scope).catch(ignoreUnavailable);
+    if (this.shared?.available) this.shared.hold(budget, until, scope).catch(() => undefined);
   }
 
   /**
@@ -89,7 +89,7 @@ export class Pacer {
    */
   async adopt(from: string, to: string): Promise<void> {
     this.limiter.adopt(from, to);
-    if (this.shared?.available) await this.shared.adopt(from, to).catch(ignoreUnavailable);
+    if (this.shared?.available) await this.shared.adopt(from, to).catch(() => undefined);
   }
 
   #acquireHere(budget: string, now: number, deadline: number): Slot | Promise<Slot> {
@@ -160,8 +160,4 @@ function rateLimited(earliest: number, scope: RateLimitScope, now = Date.now()):
       : "HighLevel's burst limit for this location is used up until after this operation's deadline",
     { retryAfter, scope },
   );
-}
-
-function ignoreUnavailable(error: unknown): void {
-  if (!(error instanceof RedisUnavailableError)) throw error;
 }

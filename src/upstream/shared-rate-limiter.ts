@@ -80,8 +80,11 @@ export class SharedRateLimiter {
    * then what HighLevel's X-RateLimit-* headers said is learned, for every instance. One script for both.
    */
   async observe(budget: string, state: RateLimitState, member = ''): Promise<void> {
-    if (member === '' && !this.#news(budget, state)) return;
-    await this.#run('observe', budget, [state.max ?? '', state.intervalMs ?? '', state.remaining ?? '', this.#member(), member]);
+    const news = this.#news(budget, state);
+    if (member === '' && !news) return;
+    // A restamp goes out with every answer; what the headers say, only when it is news.
+    const told = news ? state : {};
+    await this.#run('observe', budget, [told.max ?? '', told.intervalMs ?? '', told.remaining ?? '', this.#member(), member]);
   }
 
   /**
@@ -122,7 +125,8 @@ export class SharedRateLimiter {
       members.push(starts[i] as string);
     }
     await this.#run('absorb', to, [hold[0] ?? '0', hold[1] ?? 'burst', ...pairs]);
-    // The hold and learned limits went along; `from` starts afresh, as in process.
+    // The hold went along; `from` starts afresh with the defaults (its learned limits dropped), as in
+    // process.
     // 'expires' stays: the log's expiry must never move earlier (budget-scripts.ts, keep).
     const fields = ['max', 'interval', 'blockedUntil', 'scope'];
     await this.#redis.run((client) => (members.length > 0 ? client.multi().zrem(log, ...members).hdel(state, ...fields) : client.multi().hdel(state, ...fields)).exec());

@@ -12,10 +12,10 @@ const MAX_REMEMBERED = 100_000;
 /** How long the last applied timestamp of a conversation is kept: longer than any delivery is late. */
 const APPLIED_MEMORY_MS = 24 * 60 * 60 * 1000;
 
-/** Sets the conversation's last applied timestamp when the event is newer; returns 1 when it was. */
+/** Sets the conversation's last applied timestamp unless the event is older; returns 1 when it was set. */
 const NEWER = `
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[1]) <= last then return 0 end
+if tonumber(ARGV[1]) < last then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
@@ -42,7 +42,7 @@ export class DeliveryState {
     return true;
   }
 
-  /** True when this event is newer than the last one applied to the conversation (and is now the last). */
+  /** True unless this event is older than the last one applied to the conversation (it is now the last). */
   async newer(conversationId: string, timestamp: number): Promise<boolean> {
     const key = this.#redis?.key(`{conversation:${conversationId}}:applied`);
     const shared = await this.#shared((client) =>
@@ -50,7 +50,9 @@ export class DeliveryState {
     );
     if (shared !== undefined) return shared === 1;
     const last = this.#applied.get(conversationId);
-    if (last !== undefined && timestamp <= last) return false;
+    // Equal is newer enough: two events of one millisecond (a message and its unread update) both count;
+    // a redelivery of the same one is caught by its webhookId.
+    if (last !== undefined && timestamp < last) return false;
     this.#applied.set(conversationId, timestamp);
     return true;
   }
