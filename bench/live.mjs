@@ -3,7 +3,7 @@
 // one conversation. Measures, for 20 signed webhooks one after the other, the time from sending it to the
 // last subscriber receiving the change (p50 / p99 over the 20), and then the webhook endpoint's throughput
 // for verified deliveries, Ed25519 and RSA (autocannon, each body sent once: every one is applied).
-// Writes bench/results/live.json. BENCH_SUBSCRIBERS and BENCH_EVENTS change the counts.
+// Writes bench/results/latest.live.json. BENCH_SUBSCRIBERS and BENCH_EVENTS change the counts.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -117,7 +117,7 @@ async function main() {
     throughput[scheme] = { applied: appliedCount, requestsPerSecond: round2(perSecond), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
     print(`webhook throughput, ${scheme}: ${Math.round(perSecond)} verified deliveries/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${appliedCount} of ${count} applied; non-2xx ${result.non2xx}, errors ${result.errors})`);
   }
-  writeFileSync(join(ROOT, 'bench/results/live.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, live, throughput }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench/results/latest.live.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, live, throughput }, null, 2)}\n`);
   await sandbox.close();
 }
 
