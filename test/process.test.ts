@@ -103,13 +103,19 @@ describe('npm start', () => {
   });
 });
 
+/** `npm run sandbox` as a process on free ports: its stdout lines as they come, and its exit code. */
+function startSandboxMain(): { child: ChildProcess; stdout: string[]; exit: Promise<number | null> } {
+  const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout, exit };
+}
+
 describe('npm run sandbox (node dist-dev/sandbox/main.js)', () => {
   it("runs the banner's live demo: its subscription, its curl's change, the update; then SIGTERM completes the subscription and closes with 1001", async () => {
-    const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: string[] = [];
-    child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
-    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const { child, stdout, exit } = startSandboxMain();
     try {
       const url = (await lineMatching(stdout, /^GraphQL service: +http/)).replace(/^GraphQL service: +/, '').trim();
       const subscription = (await lineMatching(stdout, /^ {2}subscription Live/)).trim();
@@ -145,13 +151,8 @@ describe('npm run sandbox (node dist-dev/sandbox/main.js)', () => {
     }
   }, 30_000);
 
-
   it('serves the sandbox and the service, then stops both on SIGTERM with one "stopping" line', async () => {
-    const sandboxMain = new URL('../dist-dev/sandbox/main.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [sandboxMain], { env: { PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: string[] = [];
-    child.stdout?.on('data', (chunk) => stdout.push(String(chunk)));
-    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const { child, stdout, exit } = startSandboxMain();
     try {
       const banner = await lineMatching(stdout, /^GraphQL service: +http/);
       const url = banner.replace(/^GraphQL service: +/, '').trim();
