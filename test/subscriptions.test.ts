@@ -137,6 +137,28 @@ describe('Subscription.conversationUpdated', () => {
     expect(await refusal('subscription { __schema { types { name } } }')).toContain('introspection');
   });
 
+  it('survives an upgrade request it cannot parse, and a client that resets an upgraded socket', async () => {
+    const stack = await start();
+    const { connect } = await import('node:net');
+    const { port } = stack.service;
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('GET /graphql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n');
+        setTimeout(() => {
+          socket.resetAndDestroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await fetch(`${stack.service.url}/healthz`)).status).toBe(200);
+  });
+
   it('refuses a subscription over HTTP, pointing at the WebSocket', async () => {
     const stack = await start();
     const answer = await stack.graphql(SUBSCRIPTION, { variables: { ids: [SANDBOX_IDS.phone] } });

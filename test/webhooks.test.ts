@@ -70,6 +70,12 @@ describe('POST /webhooks/highlevel', () => {
     expect(stack.sandbox.callsFor(SANDBOX_IDS.phone)).toBe(calls);
   });
 
+  it('applies two different events of the same millisecond (a message and its unread update)', async () => {
+    const at = Date.now();
+    await expect(deliver(url(), event('InboundMessage', { conversationId: SANDBOX_IDS.email, body: 'x' }, at))).resolves.toMatchObject({ body: { status: 'applied' } });
+    await expect(deliver(url(), event('ConversationUnreadUpdate', { id: SANDBOX_IDS.email, unreadCount: 1 }, at))).resolves.toMatchObject({ body: { status: 'applied' } });
+  });
+
   it.each([
     ['a missing signature', {}, 'unsigned'],
     ['a signature by another key', { ed25519: otherEd25519.privateKey }, 'bad_signature'],
