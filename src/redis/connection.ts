@@ -112,11 +112,6 @@ export class RedisConnection {
     }
   }
 
-  /** Runs commands whose outcome nobody waits for (a learned limit, say): failures only count. */
-  send(commands: (client: Redis) => Promise<unknown>): void {
-    this.run(commands).catch(() => undefined);
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#probe);
