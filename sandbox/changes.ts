@@ -6,6 +6,7 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxConversation, SandboxConversationBody } from './data.js';
+import { deliver, jsonReply } from './replies.js';
 
 const CHANGEABLE = { unreadCount: 'number', inbox: 'boolean', starred: 'boolean', deleted: 'boolean' } as const;
 type Change = Partial<Pick<SandboxConversationBody, keyof typeof CHANGEABLE>>;
@@ -52,9 +53,9 @@ export class SandboxChanges {
   /** Handles the change request for a conversation found by `find`. */
   async handle(req: IncomingMessage, res: ServerResponse, id: string, find: (id: string) => SandboxConversation | undefined): Promise<void> {
     const found = find(id);
-    if (!found) return answer(res, 404, { error: `No conversation ${id} in the sandbox` });
+    if (!found) return answer(req, res, 404, { error: `No conversation ${id} in the sandbox` });
     const change = parseChange(await readBody(req));
-    if (typeof change === 'string') return answer(res, 400, { error: change });
+    if (typeof change === 'string') return answer(req, res, 400, { error: change });
     this.#changes.set(id, { ...this.#changes.get(id), ...change });
     const body = this.current(found).body;
     const webhook = await this.#send({
@@ -69,7 +70,7 @@ export class SandboxChanges {
       timestamp: new Date().toISOString(),
       webhookId: randomUUID(),
     });
-    answer(res, 200, { conversation: body, webhook });
+    answer(req, res, 200, { conversation: body, webhook });
   }
 
   /** Signs the event with both schemes and posts it; what the service answered, or why it could not. */
@@ -115,8 +116,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function answer(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function answer(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  deliver(req, res, { kind: 'reply', reply: jsonReply(status, body) });
 }
